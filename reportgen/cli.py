@@ -1,11 +1,18 @@
 """Command line: options in, one library call, an exit code out.
 
-Exit codes for every command: 0 ok; 1 problems or failure (an internal error too,
-with a one-line message); 2 changes pending (only with --detailed-exitcode);
-3 a leaderboard gate failed; 130 interrupted.
+Exit codes for every command: 0 ok; 1 problems or failure (an internal error too, with a
+one-line message; the traceback with -v, and always in the log file); 2 changes pending
+(only with --detailed-exitcode); 3 a leaderboard gate failed; 130 interrupted.
+
+Library modules are imported inside the commands so that `reportgen validate` starts fast
+and never imports wandb.
 """
 
 from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
 
 import click
 
@@ -15,27 +22,153 @@ EXIT_CHANGES = 2
 EXIT_GATE = 3
 EXIT_INTERRUPTED = 130
 
+_verbosity = 0
+PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-v", "--verbose", count=True, help="More output; -v shows tracebacks of internal errors.")
+@click.option(
+    "-v", "--verbose", count=True, help="More output; -v also prints tracebacks of internal errors."
+)
 @click.version_option(package_name="reportgen")
-@click.pass_context
-def cli(ctx: click.Context, verbose: int) -> None:
+def cli(verbose: int) -> None:
     """W&B workspaces, reports and leaderboards as code."""
-    ctx.obj = {"verbose": verbose}
+    global _verbosity
+    _verbosity = verbose
 
 
 @cli.command()
-@click.option("--port", type=int, default=8765, show_default=True, help="Port to listen on (0: any free port).")
+@PATHS
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "parsable", "github", "json"]),
+    default=None,
+    help="Output format (default: github inside GitHub Actions, else text).",
+)
+@click.option("--strict", is_flag=True, help="Warnings fail too.")
+def validate(paths: tuple[Path, ...], fmt: str | None, strict: bool) -> int:
+    """Check spec files: YAML, schema and semantics. PATHS default to specs/."""
+    from reportgen.reporters import REPORTERS
+    from reportgen.validate import DEFAULT_PATHS, validate_paths
+
+    result = validate_paths(list(paths) or list(DEFAULT_PATHS))
+    chosen = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    out = REPORTERS[chosen](result.problems, _color(sys.stdout))
+    if chosen == "text" and not result.problems:
+        out = _object_listing(result)
+    sys.stdout.write(out)
+    failed = not result.ok or (strict and bool(result.problems))
+    return EXIT_FAILURE if failed else EXIT_OK
+
+
+def _object_listing(result: object) -> str:
+    from reportgen.validate import ValidationResult
+
+    assert isinstance(result, ValidationResult)
+    lines = []
+    for obj in result.objects:
+        body = obj.instance.data[obj.kind]
+        where = f"{body.get('entity', '$WANDB_ENTITY')}/{body.get('project')}"
+        lines.append(f"  {obj.kind:<11} {obj.key:<28} {where}\n")
+    files = len(result.files)
+    head = f"ok: {len(result.objects)} object{'s' * (len(result.objects) != 1)} in {files} file{'s' * (files != 1)}\n"
+    return head + "".join(lines)
+
+
+@cli.command()
+def schema() -> int:
+    """Print the JSON Schema of spec files (for editors and other tools)."""
+    from reportgen.schema import schema_text
+
+    sys.stdout.write(schema_text())
+    return EXIT_OK
+
+
+@cli.command()
+@click.option(
+    "--port",
+    type=int,
+    default=8765,
+    show_default=True,
+    help="Port to listen on (0: any free port).",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
-@click.option("--db", type=click.Path(dir_okay=False), default=None, help="SQLite file (default: in the user cache directory).")
-@click.option("--api-key", default=None, envvar="REPORTGEN_SANDBOX_API_KEY", help="API key clients must present (default: generated and printed once).")
-def sandbox(port: int, host: str, db: str | None, api_key: str | None) -> None:
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="SQLite file (default: in the user cache directory).",
+)
+@click.option(
+    "--api-key",
+    default=None,
+    envvar="REPORTGEN_SANDBOX_API_KEY",
+    help="API key clients must present (default: generated and printed once).",
+)
+def sandbox(port: int, host: str, db: str | None, api_key: str | None) -> int:
     """Run a local W&B-compatible server in the foreground."""
     from reportgen.sandbox.serve import run_foreground
 
-    raise SystemExit(run_foreground(host=host, port=port, db=db, api_key=api_key))
+    code: int = run_foreground(host=host, port=port, db=db, api_key=api_key)
+    return code
+
+
+def _color(stream: object) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _log_path() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "reportgen" / "last-error.log"
+
+
+def _internal_error(exc: BaseException) -> int:
+    import traceback
+
+    trace = "".join(traceback.format_exception(exc))
+    log = _log_path()
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(trace, encoding="utf-8")
+        where = f"; traceback in {log}"
+    except OSError:
+        where = ""
+    if _verbosity:
+        sys.stderr.write(trace)
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    sys.stderr.write(f"reportgen: internal error: {type(exc).__name__}: {first}{where}\n")
+    return EXIT_FAILURE
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code (no sys.exit), for tests and `main`."""
+    from reportgen.problems import ReportgenError
+
+    try:
+        result = cli.main(args=argv, prog_name="reportgen", standalone_mode=False)
+    except click.exceptions.Abort:
+        sys.stderr.write("reportgen: interrupted\n")
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        sys.stderr.write("reportgen: interrupted\n")
+        return EXIT_INTERRUPTED
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_FAILURE
+    except ReportgenError as exc:
+        from reportgen.reporters import parsable
+
+        sys.stderr.write(parsable(exc.problems) if exc.problems else f"reportgen: {exc.message}\n")
+        return EXIT_FAILURE
+    except Exception as exc:
+        return _internal_error(exc)
+    return result if isinstance(result, int) else EXIT_OK
 
 
 def main() -> None:
-    cli(prog_name="reportgen")
+    sys.exit(run())

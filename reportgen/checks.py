@@ -1,0 +1,227 @@
+"""Semantic rules the schema cannot express, placed at the offending character.
+
+Filter expressions and references are parsed here (the same parsers `model` uses), so a
+malformed sort key or filter is reported at its column inside the string. Rules about
+W&B's behaviour live here too: what workspaces cannot store, which run attributes can be
+sorted or plotted. Every check tolerates ill-typed input: the schema reports that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from reportgen.expand import Instance
+from reportgen.filters import FilterError, parse_filter
+from reportgen.load import JsonPath
+from reportgen.problems import Problem
+from reportgen.refs import Ref, RefError, Section, parse_ref, parse_whole_ref
+
+SORT_DIRECTIONS = ("asc", "desc")
+GOALS = ("max", "min")
+WORKSPACE_COLUMN_KEYS = ("pinned",)
+AXIS_PANELS = {"scatter": ("x", "y", "z")}
+
+
+def check(instance: Instance) -> list[Problem]:
+    """Semantic problems of one (schema-shaped) instance."""
+    checker = _Checker(instance)
+    data = instance.data
+    for kind, body in data.items():
+        if isinstance(body, dict):
+            getattr(checker, kind, lambda body, path: None)(body, (kind,))
+    return checker.problems
+
+
+def split_sort_key(text: str) -> tuple[Ref, bool]:
+    """`summary.accuracy desc` -> (ref, ascending=False); raises RefError with an offset."""
+    ref, end = parse_ref(text)
+    rest = text[end:]
+    word = rest.strip()
+    if not word:
+        return ref, True
+    if word not in SORT_DIRECTIONS:
+        raise RefError(
+            f"expected 'asc' or 'desc' after the reference, found {word!r}",
+            end + len(rest) - len(rest.lstrip()),
+        )
+    return ref, word == "asc"
+
+
+def split_metric(text: str) -> tuple[Ref, str]:
+    """`accuracy max` -> (summary.accuracy, "max"); raises RefError with an offset."""
+    ref, end = parse_ref(text)
+    rest = text[end:]
+    word = rest.strip()
+    if word not in GOALS:
+        raise RefError(
+            f"expected 'max' or 'min' after the metric, found {word or 'nothing'!r}",
+            end + len(rest) - len(rest.lstrip()),
+        )
+    return ref, word
+
+
+class _Checker:
+    def __init__(self, instance: Instance) -> None:
+        self.doc = instance.doc
+        self.label = instance.label
+        self.problems: list[Problem] = []
+
+    def add(
+        self, path: JsonPath, code: str, message: str, offset: int | None = None, key: bool = False
+    ) -> None:
+        self.problems.append(
+            self.doc.problem(path, code, message + self.label, offset=offset, key=key)
+        )
+
+    # kinds
+
+    def workspace(self, body: dict[str, Any], path: JsonPath) -> None:
+        runset = body.get("runset")
+        if isinstance(runset, dict):
+            self.runset(runset, (*path, "runset"), workspace=True)
+        for i, section in _items(body.get("sections")):
+            if isinstance(section, dict):
+                self.panels(section.get("panels"), (*path, "sections", i, "panels"))
+
+    def report(self, body: dict[str, Any], path: JsonPath) -> None:
+        for i, block in _items(body.get("blocks")):
+            grid = block.get("panels") if isinstance(block, dict) else None
+            if isinstance(grid, dict):
+                grid_path = (*path, "blocks", i, "panels")
+                for j, runset in _items(grid.get("runsets")):
+                    if isinstance(runset, dict):
+                        self.runset(runset, (*grid_path, "runsets", j), workspace=False)
+                self.panels(grid.get("panels"), (*grid_path, "panels"))
+
+    def leaderboard(self, body: dict[str, Any], path: JsonPath) -> None:
+        self.filter(body.get("filter"), (*path, "filter"))
+        seen: dict[Ref, int] = {}
+        for i, text in _strings(body.get("metrics")):
+            where = (*path, "metrics", i)
+            try:
+                ref, _ = split_metric(text)
+            except RefError as exc:
+                self.add(where, "RG301", exc.message, exc.offset)
+                continue
+            if ref.section is not Section.SUMMARY:
+                self.add(
+                    where,
+                    "RG307",
+                    f"a leaderboard metric is a summary metric, not {ref}; rank by it in tiebreak",
+                    0,
+                )
+            elif ref in seen:
+                self.add(where, "RG303", f"metric {ref} is listed twice", 0)
+            seen.setdefault(ref, i)
+        self.sort_keys(body.get("tiebreak"), (*path, "tiebreak"), seen=set(seen))
+        for i, text in _strings(body.get("columns")):
+            self.ref(text, (*path, "columns", i))
+        for i, variant in _items(body.get("variants")):
+            if isinstance(variant, dict):
+                self.filter(variant.get("filter"), (*path, "variants", i, "filter"))
+
+    # parts
+
+    def runset(self, runset: dict[str, Any], path: JsonPath, *, workspace: bool) -> None:
+        self.filter(runset.get("filter"), (*path, "filter"))
+        sort = runset.get("sort")
+        if isinstance(sort, str):
+            self.sort_key(sort, (*path, "sort"), set())
+        else:
+            self.sort_keys(sort, (*path, "sort"))
+        for i, text in _strings(runset.get("group_by")):
+            self.ref(text, (*path, "group_by", i))
+        self.columns(runset.get("columns"), (*path, "columns"), workspace=workspace)
+
+    def columns(self, columns: Any, path: JsonPath, *, workspace: bool) -> None:
+        if isinstance(columns, list):
+            for i, text in _strings(columns):
+                self.ref(text, (*path, i))
+            return
+        if not isinstance(columns, dict):
+            return
+        refs: dict[str, set[Ref]] = {}
+        for name in ("pinned", "visible", "hidden", "order"):
+            refs[name] = set()
+            for i, text in _strings(columns.get(name)):
+                ref = self.ref(text, (*path, name, i))
+                if ref is not None:
+                    refs[name].add(ref)
+        widths = columns.get("widths")
+        if isinstance(widths, dict):
+            for text in widths:
+                self.ref(text, (*path, "widths", text), key=True)
+        both = refs["hidden"] & (refs["pinned"] | refs["visible"])
+        for ref in sorted(both, key=str):
+            self.add((*path, "hidden"), "RG305", f"column {ref} is both hidden and shown")
+        if workspace:
+            for name in columns:
+                if name not in WORKSPACE_COLUMN_KEYS:
+                    msg = f"workspace views keep only pinned columns; '{name}' works in report run sets"
+                    self.add((*path, name), "RG306", msg, key=True)
+
+    def sort_keys(self, keys: Any, path: JsonPath, seen: set[Ref] | None = None) -> None:
+        seen = set() if seen is None else seen
+        for i, text in _strings(keys):
+            self.sort_key(text, (*path, i), seen)
+
+    def sort_key(self, text: str, path: JsonPath, seen: set[Ref]) -> None:
+        try:
+            ref, _ = split_sort_key(text)
+        except RefError as exc:
+            self.add(path, "RG302", exc.message, exc.offset)
+            return
+        if ref.section is Section.RUN and not ref.attribute.sortable:
+            self.add(path, "RG304", f"runs cannot be sorted by {ref}", 0)
+        elif ref in seen:
+            self.add(path, "RG303", f"{ref} is already a sort key", 0)
+        seen.add(ref)
+
+    def ref(self, text: str, path: JsonPath, *, key: bool = False) -> Ref | None:
+        try:
+            return parse_whole_ref(text)
+        except RefError as exc:
+            self.add(path, "RG301", exc.message, None if key else exc.offset, key=key)
+            return None
+
+    def filter(self, text: Any, path: JsonPath) -> None:
+        if not isinstance(text, str):
+            return
+        try:
+            parse_filter(text)
+        except FilterError as exc:
+            self.add(path, "RG201", exc.message, exc.offset)
+
+    def panels(self, panels: Any, path: JsonPath) -> None:
+        for i, panel in _items(panels):
+            if not isinstance(panel, dict):
+                continue
+            where = (*path, i)
+            kind = panel.get("type")
+            group = panel.get("group_by")
+            if isinstance(group, str):
+                self.ref(group, (*where, "group_by"))
+            for axis in AXIS_PANELS.get(str(kind), ()):
+                self.data_ref(panel.get(axis), (*where, axis))
+            if kind == "parallel_coordinates":
+                for j, text in _strings(panel.get("columns")):
+                    self.data_ref(text, (*where, "columns", j))
+            if kind == "parameter_importance":
+                self.data_ref(panel.get("metric"), (*where, "metric"))
+
+    def data_ref(self, text: Any, path: JsonPath) -> None:
+        """A reference that W&B only accepts for config and summary values."""
+        if not isinstance(text, str):
+            return
+        ref = self.ref(text, path)
+        if ref is not None and ref.section is Section.RUN:
+            self.add(path, "RG304", f"this axis takes config or summary values, not {ref}", 0)
+
+
+def _items(value: Any) -> Iterator[tuple[int, Any]]:
+    return enumerate(value) if isinstance(value, list) else iter(())
+
+
+def _strings(value: Any) -> Iterator[tuple[int, str]]:
+    return ((i, v) for i, v in _items(value) if isinstance(v, str))

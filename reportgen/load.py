@@ -1,0 +1,360 @@
+"""Safe YAML loading that remembers where every value came from.
+
+PyYAML composes a node graph with marks; we construct plain JSON-like values from it
+ourselves so that we can (a) record each value's 1-based line and column by JSON path,
+(b) reject duplicate keys, which PyYAML accepts silently, (c) bound alias expansion
+(a billion-laughs file is an error, not a hang), and (d) refuse every tag outside the
+JSON-like core: no Python objects, no binary, no sets.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from reportgen.problems import Level, Problem
+
+try:
+    _Loader: type[Any] = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_NODES = 100_000
+YAML_SUFFIXES = (".yaml", ".yml")
+
+JsonPath = tuple[str | int, ...]
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MERGE = "tag:yaml.org,2002:merge"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+_SCALAR_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP}
+
+_constructor = yaml.constructor.SafeConstructor()
+
+
+@dataclass
+class Document:
+    """One YAML document: its value and the node of every value and key, by JSON path."""
+
+    file: str
+    index: int
+    data: Any
+    lines: list[str]
+    nodes: dict[JsonPath, yaml.Node] = field(default_factory=dict)
+    key_nodes: dict[JsonPath, yaml.Node] = field(default_factory=dict)
+
+    def position(self, path: JsonPath, *, key: bool = False) -> tuple[int, int]:
+        """1-based (line, col) of the value at `path`, or of its key; nearest ancestor if absent."""
+        if key and path in self.key_nodes:
+            return _mark(self.key_nodes[path])
+        for depth in range(len(path), -1, -1):
+            node = self.nodes.get(path[:depth])
+            if node is not None:
+                return _mark(node)
+        return (1, 1)
+
+    def scalar_position(self, path: JsonPath, offset: int) -> tuple[int, int]:
+        """1-based (line, col) of character `offset` of the string scalar at `path`."""
+        node = self.nodes.get(path)
+        if not isinstance(node, yaml.ScalarNode):
+            return self.position(path)
+        table = _char_positions(node, self.lines)
+        if table is None or not table:
+            return _mark(node)
+        offset = max(0, min(offset, len(table) - 1))
+        line, col = table[offset]
+        return (line + 1, col + 1)
+
+    def problem(
+        self,
+        path: JsonPath,
+        code: str,
+        message: str,
+        *,
+        key: bool = False,
+        offset: int | None = None,
+        level: Level = Level.ERROR,
+    ) -> Problem:
+        if offset is None:
+            line, col = self.position(path, key=key)
+        else:
+            line, col = self.scalar_position(path, offset)
+        return Problem(self.file, line, col, code, message, level)
+
+
+@dataclass
+class LoadResult:
+    documents: list[Document]
+    problems: list[Problem]
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _LoadError(Exception):
+    def __init__(self, node: yaml.Node | None, code: str, message: str) -> None:
+        super().__init__(message)
+        self.node = node
+        self.code = code
+        self.message = message
+
+
+def iter_spec_files(paths: list[Path]) -> Iterator[Path]:
+    """Files to load: each file as given, each directory's YAML files recursively, sorted."""
+    for path in paths:
+        if path.is_dir():
+            found = [
+                p
+                for p in path.rglob("*")
+                if p.suffix in YAML_SUFFIXES and p.is_file() and not _hidden(p, path)
+            ]
+            yield from sorted(found)
+        else:
+            yield path
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def load_file(path: Path, display: str | None = None) -> LoadResult:
+    """Read and load one spec file; every failure becomes a problem, nothing raises."""
+    name = display if display is not None else os.fspath(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            msg = f"file is {size} bytes; spec files are limited to {MAX_FILE_BYTES} bytes"
+            return LoadResult([], [Problem(name, 1, 1, "RG003", msg)])
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return LoadResult([], [Problem(name, 1, 1, "RG001", "no such file or directory")])
+    except IsADirectoryError:
+        return LoadResult([], [Problem(name, 1, 1, "RG001", "is a directory")])
+    except OSError as exc:
+        return LoadResult([], [Problem(name, 1, 1, "RG001", f"cannot read: {exc.strerror}")])
+    return load_bytes(raw, name)
+
+
+def load_bytes(raw: bytes, name: str) -> LoadResult:
+    if len(raw) > MAX_FILE_BYTES:
+        msg = f"file is {len(raw)} bytes; spec files are limited to {MAX_FILE_BYTES} bytes"
+        return LoadResult([], [Problem(name, 1, 1, "RG003", msg)])
+    if b"\x00" in raw:
+        line, col = _byte_position(raw, raw.index(b"\x00"))
+        return LoadResult([], [Problem(name, line, col, "RG002", "binary file (NUL byte)")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _byte_position(raw, exc.start)
+        msg = f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})"
+        return LoadResult([], [Problem(name, line, col, "RG002", msg)])
+    return load_text(text.removeprefix("\ufeff"), name)
+
+
+def _byte_position(raw: bytes, index: int) -> tuple[int, int]:
+    before = raw[:index]
+    line = before.count(b"\n") + 1
+    col = index - (before.rfind(b"\n") + 1) + 1
+    return line, col
+
+
+def load_text(text: str, name: str) -> LoadResult:
+    """Load every document of a YAML text."""
+    documents: list[Document] = []
+    lines = text.split("\n")
+    try:
+        for index, root in enumerate(yaml.compose_all(text, Loader=_Loader)):
+            if root is None:
+                continue
+            doc = Document(name, index, None, lines)
+            try:
+                doc.data = _Builder(doc).build(root)
+            except _LoadError as exc:
+                line, col = _mark(exc.node) if exc.node is not None else (1, 1)
+                return LoadResult(documents, [Problem(name, line, col, exc.code, exc.message)])
+            documents.append(doc)
+    except yaml.MarkedYAMLError as exc:
+        return LoadResult(documents, [_syntax_problem(name, exc)])
+    except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
+        return LoadResult(documents, [Problem(name, 1, 1, "RG004", f"YAML error: {exc}")])
+    except RecursionError:
+        return LoadResult(documents, [Problem(name, 1, 1, "RG006", "YAML nested too deeply")])
+    return LoadResult(documents, [])
+
+
+def _syntax_problem(name: str, exc: yaml.MarkedYAMLError) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    problem = exc.problem or "invalid YAML"
+    context = f" ({exc.context})" if exc.context and exc.context != problem else ""
+    if "undefined alias" in problem:
+        return Problem(name, line, col, "RG006", f"undefined alias{context}")
+    return Problem(name, line, col, "RG004", f"YAML syntax error: {problem}{context}")
+
+
+class _Builder:
+    """Constructs JSON-like values from nodes, recording positions by path."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.count = 0
+        self.active: set[int] = set()
+
+    def build(self, node: yaml.Node, path: JsonPath = ()) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            msg = f"document expands to more than {MAX_NODES} values (aliases nested too deeply?)"
+            raise _LoadError(node, "RG006", msg)
+        self.doc.nodes[path] = node
+        if id(node) in self.active:
+            raise _LoadError(node, "RG006", "recursive alias: a node contains itself")
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                if node.tag != _SEQ:
+                    raise _LoadError(node, "RG007", f"unsupported tag {node.tag}")
+                return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path)
+        finally:
+            self.active.discard(id(node))
+        raise _LoadError(node, "RG004", "unexpected YAML node")  # pragma: no cover
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag not in _SCALAR_TAGS:
+            raise _LoadError(node, "RG007", f"unsupported tag {node.tag}; only plain YAML data")
+        if node.tag in (_STR, _TIMESTAMP):
+            return node.value
+        try:
+            return _constructor.construct_object(node, deep=True)
+        except (yaml.constructor.ConstructorError, ValueError, OverflowError):
+            raise _LoadError(
+                node, "RG007", f"invalid {node.tag.rsplit(':', 1)[-1]}: {node.value!r}"
+            ) from None
+
+    def _mapping(self, node: yaml.MappingNode, path: JsonPath) -> dict[str, Any]:
+        if node.tag != _MAP:
+            raise _LoadError(node, "RG007", f"unsupported tag {node.tag}")
+        result: dict[str, Any] = {}
+        merged: list[yaml.MappingNode] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                merged.extend(self._merge_sources(value_node))
+                continue
+            key = self._key(key_node)
+            child = (*path, key)
+            if key in result:
+                first = self.doc.key_nodes[child]
+                line, col = _mark(first)
+                msg = f"duplicate key {key!r} (first defined at line {line}, column {col})"
+                raise _LoadError(key_node, "RG005", msg)
+            self.doc.key_nodes[child] = key_node
+            result[key] = self.build(value_node, child)
+        for source in merged:
+            for key_node, value_node in source.value:
+                key = self._key(key_node)
+                if key not in result:
+                    child = (*path, key)
+                    self.doc.key_nodes[child] = key_node
+                    result[key] = self.build(value_node, child)
+        return result
+
+    def _merge_sources(self, node: yaml.Node) -> list[yaml.MappingNode]:
+        if isinstance(node, yaml.MappingNode):
+            return [node]
+        if isinstance(node, yaml.SequenceNode) and all(
+            isinstance(n, yaml.MappingNode) for n in node.value
+        ):
+            return list(node.value)
+        raise _LoadError(node, "RG007", "a merge key '<<' needs a mapping or a list of mappings")
+
+    def _key(self, node: yaml.Node) -> str:
+        if not isinstance(node, yaml.ScalarNode):
+            raise _LoadError(node, "RG009", "mapping keys must be plain strings")
+        if node.tag == _STR:
+            return str(node.value)
+        kind = node.tag.rsplit(":", 1)[-1]
+        msg = f"mapping key {node.value!r} is read as a {kind}; quote it to make it a string"
+        raise _LoadError(node, "RG009", msg)
+
+
+def _char_positions(node: yaml.ScalarNode, lines: list[str]) -> list[tuple[int, int]] | None:
+    """0-based (line, col) in the source of each character of a scalar's value, if mappable."""
+    value = node.value
+    start, end = node.start_mark, node.end_mark
+    if node.style in ("|", ">"):
+        table = _block_positions(lines, start.line, end.line)
+    else:
+        table = _flow_positions(lines, start.line, start.column, node.style)
+    if table is None or len(table) < len(value):
+        return None
+    if not value:
+        return [(start.line, start.column)]
+    last_line, last_col = table[len(value) - 1]
+    return [*table[: len(value)], (last_line, last_col + 1)]
+
+
+def _block_positions(lines: list[str], first: int, last: int) -> list[tuple[int, int]] | None:
+    body = [i for i in range(first + 1, min(last + 1, len(lines))) if lines[i].strip()]
+    if not body:
+        return None
+    indent = min(len(lines[i]) - len(lines[i].lstrip(" ")) for i in body)
+    table: list[tuple[int, int]] = []
+    for i in range(first + 1, min(last + 1, len(lines))):
+        text = lines[i]
+        table.extend((i, c) for c in range(indent, len(text)))
+        table.append((i, max(len(text), indent)))
+    return table
+
+
+def _flow_positions(
+    lines: list[str], line: int, col: int, style: str | None
+) -> list[tuple[int, int]] | None:
+    """Walk a plain or quoted scalar, decoding escapes and folding as YAML does."""
+    table: list[tuple[int, int]] = []
+    quote = style if style in ("'", '"') else None
+    c = col + (1 if quote else 0)
+    while line < len(lines):
+        text = lines[line]
+        while c < len(text):
+            ch = text[c]
+            if quote == "'" and ch == "'":
+                if text[c + 1 : c + 2] == "'":
+                    table.append((line, c))
+                    c += 2
+                    continue
+                return table
+            if quote == '"' and ch == '"':
+                return table
+            if quote == '"' and ch == "\\":
+                table.append((line, c))
+                c += _escape_length(text, c)
+                continue
+            table.append((line, c))
+            c += 1
+        if quote is None:
+            return table
+        table.append((line, c))
+        line += 1
+        c = len(lines[line]) - len(lines[line].lstrip()) if line < len(lines) else 0
+    return table
+
+
+def _escape_length(text: str, c: int) -> int:
+    code = text[c + 1 : c + 2]
+    return {"x": 4, "u": 6, "U": 10}.get(code, 2)

@@ -1,0 +1,60 @@
+"""The one problem type, and the error that carries problems out of the library.
+
+Every check in reportgen (YAML syntax, schema, filter grammar, semantic rules, remote
+failures) reports a `Problem` with a 1-based line and column. Problems sort by position,
+so output is stable whatever order the checks ran in.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+
+class Level(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One finding at a position: `file:line:col: [level] message (code)`.
+
+    `line` and `col` are 1-based; a problem with a whole file (unreadable, missing) is at 1:1.
+    """
+
+    file: str
+    line: int
+    col: int
+    code: str
+    message: str
+    level: Level = field(default=Level.ERROR, compare=False)
+
+    @property
+    def is_error(self) -> bool:
+        return self.level is Level.ERROR
+
+    def __str__(self) -> str:
+        return (
+            f"{self.file}:{self.line}:{self.col}: [{self.level.value}] {self.message} ({self.code})"
+        )
+
+
+class ReportgenError(Exception):
+    """An expected failure: bad input, a refused request, a missing credential.
+
+    The CLI prints it as one line (or its problems) and exits 1 — never with a traceback.
+    """
+
+    def __init__(self, message: str, problems: Iterable[Problem] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems = sorted(problems)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def has_errors(problems: Iterable[Problem]) -> bool:
+    return any(p.is_error for p in problems)

@@ -1,0 +1,76 @@
+"""Problem formatters, chosen by name: text, parsable, github, json."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+
+from reportgen.problems import Problem
+
+FORMATS = ("text", "parsable", "github", "json")
+
+
+def parsable(problems: Sequence[Problem], color: bool = False) -> str:
+    """`file:line:col: [level] message (code)`, one per line: what editors and grep expect."""
+    return "".join(f"{p}\n" for p in problems)
+
+
+def text(problems: Sequence[Problem], color: bool = False) -> str:
+    """Parsable lines, coloured on a terminal, and a summary."""
+    if not color:
+        body = parsable(problems)
+    else:
+        lines = []
+        for p in problems:
+            hue = "31" if p.is_error else "33"
+            level = f"\x1b[{hue}m[{p.level.value}]\x1b[0m"
+            lines.append(
+                f"\x1b[1m{p.file}:{p.line}:{p.col}:\x1b[0m {level} {p.message} \x1b[2m({p.code})\x1b[0m\n"
+            )
+        body = "".join(lines)
+    errors = sum(p.is_error for p in problems)
+    warnings = len(problems) - errors
+    if not problems:
+        return body
+    files = len({p.file for p in problems})
+    return (
+        body
+        + f"{_count(errors, 'error')}, {_count(warnings, 'warning')} in {_count(files, 'file')}\n"
+    )
+
+
+def github(problems: Sequence[Problem], color: bool = False) -> str:
+    """GitHub Actions workflow commands: annotations on the pull request's diff."""
+    out = []
+    for p in problems:
+        message = p.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        position = f"file={p.file},line={max(p.line, 1)},col={max(p.col, 1)}"
+        out.append(f"::{p.level.value} {position},title={p.code}::{message}\n")
+    return "".join(out)
+
+
+def as_json(problems: Sequence[Problem], color: bool = False) -> str:
+    rows = [
+        {
+            "file": p.file,
+            "line": p.line,
+            "col": p.col,
+            "level": p.level.value,
+            "code": p.code,
+            "message": p.message,
+        }
+        for p in problems
+    ]
+    return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+REPORTERS: dict[str, Callable[[Sequence[Problem], bool], str]] = {
+    "text": text,
+    "parsable": parsable,
+    "github": github,
+    "json": as_json,
+}

@@ -1,0 +1,237 @@
+"""The JSON Schema (schemas/reportgen.schema.json) and its errors as placed problems.
+
+The schema is the single source of truth for the shape of specs. jsonschema finds what is
+wrong; this module says it in a spec author's words and puts it at the right line and
+column through the loader's position map: an unknown key at that key, a missing key at
+its parent mapping, a wrong value at the value.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match, relevance
+
+from reportgen.expand import Instance
+from reportgen.load import JsonPath
+from reportgen.problems import Problem
+from reportgen.refs import did_you_mean
+
+SCHEMA_NAME = "reportgen.schema.json"
+_REPO_SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / SCHEMA_NAME
+
+_TYPE_NAMES = {
+    "string": "a string",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "object": "a mapping",
+    "array": "a list",
+    "null": "nothing",
+}
+_PATTERN_HINTS = {
+    "key": "a key uses letters, digits, '.', '_' and '-' (at most 100 characters, starting with a letter or digit)",
+    "metric": "a metric is '<name> max' or '<name> min', e.g. 'accuracy max'",
+    "color": "a colour is #rgb, #rrggbb, rgb(r, g, b) or rgba(r, g, b, a)",
+}
+
+
+def schema_text() -> str:
+    """The schema as shipped: inside the wheel, or at the repository root in a checkout."""
+    packaged = resources.files("reportgen").joinpath("schemas", SCHEMA_NAME)
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    return _REPO_SCHEMA.read_text(encoding="utf-8")
+
+
+@cache
+def schema() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(schema_text())
+    return loaded
+
+
+@cache
+def validator() -> Draft202012Validator:
+    return Draft202012Validator(schema())
+
+
+def schema_problems(instance: Instance) -> list[Problem]:
+    """Every schema violation of an instance, placed and worded for spec authors."""
+    problems: list[Problem] = []
+    for error in validator().iter_errors(instance.data):
+        problems.extend(_problems(instance, error))
+    return problems
+
+
+def _problems(instance: Instance, error: ValidationError) -> Iterator[Problem]:
+    doc, path = instance.doc, tuple(error.absolute_path)
+    validator_name = error.validator
+    value = error.instance
+    suffix = instance.label
+    part: dict[str, Any] = error.schema if isinstance(error.schema, dict) else {}
+    expected: Any = error.validator_value
+    if validator_name == "additionalProperties" and isinstance(value, dict):
+        allowed = list(part.get("properties", {}))
+        for extra in _extras(value, part):
+            hint = did_you_mean(extra, allowed) or _allowed_hint(allowed)
+            yield doc.problem(
+                (*path, extra), "RG101", f"unknown key {extra!r}{hint}{suffix}", key=True
+            )
+        return
+    if validator_name == "required" and isinstance(value, dict):
+        missing = [k for k in expected if k not in value]
+        for name in missing:
+            where = _where(path)
+            yield doc.problem(path, "RG102", f"missing required key {name!r}{where}{suffix}")
+        return
+    if validator_name == "oneOf" and not path and isinstance(value, dict):
+        kinds = [k for k in ("workspace", "report", "leaderboard") if k in value]
+        if kinds:
+            msg = f"a document holds one object; this one has {' and '.join(kinds)}"
+        else:
+            msg = "a document needs one of workspace, report or leaderboard"
+        yield doc.problem(path, "RG102", msg + suffix)
+        return
+    if validator_name in ("anyOf", "oneOf") and error.context:
+        yield from _best(instance, error)
+        return
+    message, code = _message(error)
+    yield doc.problem(path, code, message + suffix, key=validator_name == "propertyNames")
+
+
+def _best(instance: Instance, error: ValidationError) -> Iterator[Problem]:
+    """The most relevant alternative's error, and how many other alternatives failed too."""
+    context = list(error.context or [])
+    by_branch: dict[object, list[ValidationError]] = {}
+    for e in context:
+        by_branch.setdefault(
+            e.relative_schema_path[0] if e.relative_schema_path else None, []
+        ).append(e)
+    type_only = all(len(errs) == 1 and errs[0].validator == "type" for errs in by_branch.values())
+    if type_only and all(not e.path for e in context):
+        kinds: list[str] = []
+        for e in context:
+            wanted = (
+                e.validator_value if isinstance(e.validator_value, list) else [e.validator_value]
+            )
+            kinds.extend(_TYPE_NAMES.get(str(k), str(k)) for k in wanted)
+        msg = f"expected {' or '.join(dict.fromkeys(kinds))}, found {_describe(error.instance)}"
+        yield instance.doc.problem(tuple(error.absolute_path), "RG103", msg + instance.label)
+        return
+    matching = [e for e in context if e.validator != "type" or e.path] or context
+    best = best_match(matching, key=relevance)
+    others = max(0, len(by_branch) - 1)
+    note = f" ({others} other form{'s' if others != 1 else ''} also failed)" if others else ""
+    for problem in _problems(instance, best) if best is not None else ():
+        yield Problem(
+            problem.file,
+            problem.line,
+            problem.col,
+            problem.code,
+            problem.message + note,
+            problem.level,
+        )
+
+
+def _extras(value: dict[str, Any], schema_part: dict[str, Any]) -> list[str]:
+    properties = schema_part.get("properties", {})
+    patterns = [re.compile(p) for p in schema_part.get("patternProperties", {})]
+    return [k for k in value if k not in properties and not any(p.search(k) for p in patterns)]
+
+
+def _allowed_hint(allowed: list[str]) -> str:
+    if not allowed:
+        return ""
+    if len(allowed) <= 8:
+        return f"; expected one of {', '.join(allowed)}"
+    return ""
+
+
+def _where(path: JsonPath) -> str:
+    if not path:
+        return ""
+    last = path[-1]
+    return (
+        f" in {last!r}"
+        if isinstance(last, str)
+        else f" in item {last + 1} of {path[-2]!r}"
+        if len(path) > 1
+        else ""
+    )
+
+
+def _message(error: ValidationError) -> tuple[str, str]:
+    name, value = error.validator, error.instance
+    expected: Any = error.validator_value
+    if name == "type":
+        kinds = expected if isinstance(expected, list) else [expected]
+        wanted = " or ".join(_TYPE_NAMES.get(str(k), str(k)) for k in kinds)
+        return f"expected {wanted}, found {_describe(value)}", "RG103"
+    if name in ("enum", "const"):
+        options = [str(o) for o in (expected if name == "enum" else [expected])]
+        if isinstance(value, str):
+            hint = did_you_mean(value, options)
+            what = "panel type" if error.path and error.path[-1] == "type" else "value"
+            return (
+                f"unknown {what} {value!r}{hint or '; expected one of ' + ', '.join(options)}",
+                "RG104",
+            )
+        return f"expected one of {', '.join(options)}, found {_describe(value)}", "RG104"
+    if name == "pattern":
+        ref = _def_name(error)
+        hint = _PATTERN_HINTS.get(ref or "", f"does not match {expected}")
+        return f"invalid value {value!r}: {hint}", "RG105"
+    if name == "propertyNames":
+        return f"invalid name {value!r}: use letters, digits and '_'", "RG105"
+    if name in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        words = {
+            "minimum": "at least",
+            "maximum": "at most",
+            "exclusiveMinimum": "more than",
+            "exclusiveMaximum": "less than",
+        }
+        return f"{value!r} is out of range: must be {words[str(name)]} {expected}", "RG106"
+    if name == "minLength":
+        return "must not be empty", "RG106"
+    if name == "maxLength":
+        return f"too long: at most {expected} characters", "RG106"
+    if name == "minItems":
+        return f"needs at least {expected} item{'s' if expected != 1 else ''}", "RG106"
+    if name == "maxItems":
+        return f"too many items: at most {expected}", "RG106"
+    if name == "uniqueItems":
+        return "list has duplicate items", "RG107"
+    if name in ("minProperties", "maxProperties") and _def_name(error) == "block":
+        return "a report block is one key and its value, e.g. 'h2: Results' or 'p: text'", "RG108"
+    if name == "minProperties":
+        return "must not be empty", "RG106"
+    return error.message, "RG109"
+
+
+def _def_name(error: ValidationError) -> str | None:
+    """The `$defs` entry whose keyword failed, e.g. 'key' for the key pattern."""
+    for name, definition in schema()["$defs"].items():
+        if definition is error.schema:
+            return str(name)
+    return None
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    return f"{value!r}"

@@ -1,0 +1,128 @@
+"""`reportgen validate`: load, stamp, schema-check and semantically check spec files.
+
+Pure library code: returns problems and the validated instances, never prints or exits.
+It must not import wandb (its start-up time would dominate a pre-commit hook).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reportgen.checks import check
+from reportgen.expand import KINDS, Instance, expand
+from reportgen.load import iter_spec_files, load_file
+from reportgen.problems import Level, Problem, has_errors
+from reportgen.schema import schema_problems
+
+DEFAULT_PATHS = (Path("specs"),)
+
+
+@dataclass
+class ObjectRef:
+    """Where an object with a key was declared (for duplicate detection and listings)."""
+
+    key: str
+    kind: str
+    instance: Instance
+    path: tuple[str | int, ...]
+
+
+@dataclass
+class ValidationResult:
+    files: list[str] = field(default_factory=list)
+    instances: list[Instance] = field(default_factory=list)
+    objects: list[ObjectRef] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.problems)
+
+
+def validate_paths(paths: Sequence[Path] = DEFAULT_PATHS) -> ValidationResult:
+    """Validate files and directories (directories: their *.yaml / *.yml, recursively)."""
+    result = ValidationResult()
+    for path in paths:
+        if not path.exists():
+            result.problems.append(
+                Problem(_display(path), 1, 1, "RG001", "no such file or directory")
+            )
+    files = list(iter_spec_files([p for p in paths if p.exists()]))
+    if not files and not result.problems:
+        where = ", ".join(_display(p) for p in paths) or "."
+        result.problems.append(Problem(where, 1, 1, "RG001", "no spec files (*.yaml, *.yml) found"))
+    for file in files:
+        _validate_file(file, result)
+    _check_duplicate_keys(result)
+    result.problems = sorted(set(result.problems))
+    return result
+
+
+def _validate_file(path: Path, result: ValidationResult) -> None:
+    name = _display(path)
+    result.files.append(name)
+    loaded = load_file(path, name)
+    result.problems.extend(loaded.problems)
+    documents = [d for d in loaded.documents if d.data is not None]
+    if not documents and not loaded.problems:
+        result.problems.append(
+            Problem(name, 1, 1, "RG008", "file holds no spec documents", Level.WARNING)
+        )
+    for doc in documents:
+        instances, problems = expand(doc)
+        result.problems.extend(problems)
+        seen: set[tuple[int, int, str, str]] = set()
+        for instance in instances:
+            shape = schema_problems(instance)
+            for problem in [*shape, *check(instance)]:
+                # A template's mistake shows in every matrix instance: report it once.
+                unlabelled = problem.message.replace(instance.label, "")
+                if (problem.line, problem.col, problem.code, unlabelled) not in seen:
+                    seen.add((problem.line, problem.col, problem.code, unlabelled))
+                    result.problems.append(problem)
+            if not shape:
+                result.instances.append(instance)
+
+
+def _check_duplicate_keys(result: ValidationResult) -> None:
+    first: dict[str, ObjectRef] = {}
+    for instance in result.instances:
+        for obj in _objects(instance):
+            result.objects.append(obj)
+            seen = first.setdefault(obj.key, obj)
+            if seen is obj:
+                continue
+            line, col = seen.instance.doc.position(seen.path)
+            where = f"{seen.instance.doc.file}:{line}:{col}"
+            msg = f"duplicate key {obj.key!r}: also used at {where}{instance.label}"
+            result.problems.append(instance.doc.problem(obj.path, "RG401", msg))
+
+
+def _objects(instance: Instance) -> list[ObjectRef]:
+    found: list[ObjectRef] = []
+    for kind in KINDS:
+        body = instance.data.get(kind)
+        if not isinstance(body, dict) or not isinstance(body.get("key"), str):
+            continue
+        found.append(ObjectRef(body["key"], kind, instance, (kind, "key")))
+        for i, variant in enumerate(body.get("variants") or []):
+            if isinstance(variant, dict) and isinstance(variant.get("key"), str):
+                found.append(
+                    ObjectRef(variant["key"], kind, instance, (kind, "variants", i, "key"))
+                )
+    return found
+
+
+def _display(path: Path) -> str:
+    """A path as the user would write it: relative to the working directory when inside it."""
+    try:
+        return (
+            os.path.relpath(path)
+            if path.is_absolute() and Path.cwd() in path.parents
+            else os.fspath(path)
+        )
+    except ValueError:  # pragma: no cover - different drive on Windows
+        return os.fspath(path)
