@@ -78,6 +78,31 @@ def _object_listing(result: object) -> str:
 
 
 @cli.command()
+@PATHS
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    help="Directory for the JSON files.",
+)
+def build(paths: tuple[Path, ...], out: Path) -> int:
+    """Compile specs into the W&B view JSON that apply would send. No credentials needed.
+
+    Writes one canonical JSON per object (random ids replaced by stable placeholders,
+    keys sorted) for review and golden tests. PATHS default to specs/.
+    """
+    from reportgen.build import build_views, write_build
+    from reportgen.validate import DEFAULT_PATHS
+
+    views = build_views(list(paths) or list(DEFAULT_PATHS))
+    for path in write_build(views, out):
+        click.echo(str(path))
+    return EXIT_OK
+
+
+@cli.command()
 def schema() -> int:
     """Print the JSON Schema of spec files (for editors and other tools)."""
     from reportgen.schema import schema_text

@@ -1,0 +1,106 @@
+"""A leaderboard, spelled out as the workspace view and report a W&B user would build.
+
+The runs table is filtered, sorted by each metric in the direction of its goal and then
+by the tiebreaks, and pins the run name, the metrics and the chosen columns. Beside it,
+one line plot per curve metric draws the top N runs in that order (W&B draws the first N
+runs of the run set's sort order: `max_runs`).
+"""
+
+from __future__ import annotations
+
+from reportgen import model as m
+from reportgen.refs import Ref, Section
+
+RUN_NAME = Ref(Section.RUN, "name")
+
+
+def views(board: m.Leaderboard) -> list[m.View]:
+    """The views a leaderboard publishes, in the order of `publish`."""
+    made: list[m.View] = []
+    for target in board.publish:
+        made.append(workspace(board) if target == "workspace" else report(board))
+    return made
+
+
+def runset(board: m.Leaderboard, *, workspace: bool) -> m.Runset:
+    pinned = tuple(dict.fromkeys((RUN_NAME, *(x.ref for x in board.metrics), *board.columns)))
+    return m.Runset(
+        name=board.title,
+        filter=board.filter,
+        search=board.search,
+        sort=board.sort,
+        columns=m.Columns(pinned=pinned),
+        baseline=board.baseline if workspace else None,
+    )
+
+
+def curve_panels(board: m.Leaderboard) -> tuple[m.Panel, ...]:
+    curves = board.curves
+    if curves is None:
+        return ()
+    return tuple(
+        m.LinePanel(
+            y=(metric,),
+            x=curves.x,
+            title=f"{metric} · top {curves.top}",
+            max_runs=curves.top,
+            smoothing=curves.smoothing,
+        )
+        for metric in curves.y
+    )
+
+
+def ranking_sentence(board: m.Leaderboard) -> str:
+    """'Ranked by accuracy (higher is better), then loss (lower is better), then run name.'"""
+    parts = [
+        f"{x.ref.name} ({'higher' if x.goal == 'max' else 'lower'} is better)"
+        for x in board.metrics
+    ]
+    parts += [
+        f"{_label(k.ref)} ({'ascending' if k.ascending else 'descending'})" for k in board.tiebreak
+    ]
+    return "Ranked by " + ", then ".join(parts) + "."
+
+
+def _label(ref: Ref) -> str:
+    return f"run {ref.name}" if ref.section is Section.RUN else str(ref)
+
+
+def workspace(board: m.Leaderboard) -> m.Workspace:
+    panels = curve_panels(board)
+    sections: tuple[m.Section, ...] = ()
+    if panels:
+        top = board.curves.top if board.curves else 0
+        sections = (m.Section(name=f"Top {top} training curves", panels=panels),)
+    x = board.curves.x if board.curves else None
+    top_n = board.curves.top if board.curves else None
+    return m.Workspace(
+        key=board.key,
+        title=board.title,
+        entity=board.entity,
+        project=board.project,
+        source=board.source,
+        description=board.description,
+        runset=runset(board, workspace=True),
+        settings=m.WorkspaceSettings(x=x, max_runs=top_n),
+        sections=sections,
+    )
+
+
+def report(board: m.Leaderboard) -> m.Report:
+    blocks: list[m.Block] = []
+    if board.description:
+        blocks.append(m.TextBlock("p", board.description))
+    blocks.append(m.TextBlock("p", ranking_sentence(board)))
+    blocks.append(
+        m.PanelGrid(runsets=(runset(board, workspace=False),), panels=curve_panels(board))
+    )
+    return m.Report(
+        key=board.key,
+        title=board.title,
+        entity=board.entity,
+        project=board.project,
+        source=board.source,
+        description=board.description,
+        blocks=tuple(blocks),
+    )
