@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -102,6 +103,134 @@ def build(paths: tuple[Path, ...], out: Path) -> int:
     return EXIT_OK
 
 
+def _remote_options(func: Any) -> Any:
+    options = [
+        click.option(
+            "--base-url",
+            default=None,
+            help="W&B server (default: WANDB_BASE_URL, else W&B's cloud).",
+        ),
+        click.option(
+            "--prune", is_flag=True, help="Delete managed views whose key no spec declares."
+        ),
+        click.option(
+            "--target",
+            "targets",
+            multiple=True,
+            metavar="GLOB",
+            help="Only keys matching GLOB (repeatable).",
+        ),
+        click.option(
+            "--concurrency",
+            type=click.IntRange(1, 32),
+            default=6,
+            show_default=True,
+            help="Requests in flight at once.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _connect(paths: tuple[Path, ...], base_url: str | None) -> tuple[Any, Any]:
+    from reportgen.build import build_views
+    from reportgen.session import connect, resolve_credentials
+    from reportgen.validate import DEFAULT_PATHS
+
+    views = build_views(list(paths) or list(DEFAULT_PATHS))
+    return connect(resolve_credentials(base_url)), views
+
+
+@cli.command()
+@PATHS
+@_remote_options
+@click.option(
+    "-o",
+    "--output",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="Report format; markdown suits a pull-request comment.",
+)
+@click.option(
+    "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (0 none, 1 error)."
+)
+def plan(
+    paths: tuple[Path, ...],
+    base_url: str | None,
+    prune: bool,
+    targets: tuple[str, ...],
+    concurrency: int,
+    output: str,
+    detailed_exitcode: bool,
+) -> int:
+    """Show what apply would change, as a diff of W&B's views against the specs."""
+    from reportgen import apply as applying
+    from reportgen.render import PLAN_FORMATS, plan_text
+
+    session, views = _connect(paths, base_url)
+    options = applying.Options(prune=prune, targets=targets, concurrency=concurrency)
+    made, _ = applying.plan(session, views, options)
+    text = (
+        PLAN_FORMATS[output](made)
+        if output in PLAN_FORMATS
+        else plan_text(made, verbose=_verbosity > 0)
+    )
+    sys.stdout.write(text)
+    return EXIT_CHANGES if detailed_exitcode and made.has_changes else EXIT_OK
+
+
+@cli.command()
+@PATHS
+@_remote_options
+@click.option(
+    "--skip-drifted", is_flag=True, help="Leave views edited in W&B since the last apply alone."
+)
+@click.option("--continue-on-error", is_flag=True, help="Keep going after a failed object.")
+@click.option("--dry-run", is_flag=True, help="Only show the plan.")
+def apply(
+    paths: tuple[Path, ...],
+    base_url: str | None,
+    prune: bool,
+    targets: tuple[str, ...],
+    concurrency: int,
+    skip_drifted: bool,
+    continue_on_error: bool,
+    dry_run: bool,
+) -> int:
+    """Create or update W&B views so they match the specs. Safe to run again and again."""
+    if dry_run:
+        ctx = click.get_current_context()
+        return int(
+            ctx.invoke(
+                plan,
+                paths=paths,
+                base_url=base_url,
+                prune=prune,
+                targets=targets,
+                concurrency=concurrency,
+                output="text",
+                detailed_exitcode=False,
+            )
+        )
+    from reportgen import apply as applying
+    from reportgen.progress import EventPrinter
+
+    session, views = _connect(paths, base_url)
+    options = applying.Options(
+        prune=prune,
+        targets=targets,
+        skip_drifted=skip_drifted,
+        continue_on_error=continue_on_error,
+        concurrency=concurrency,
+    )
+    with EventPrinter(sys.stdout, color=_color(sys.stdout), verbose=_verbosity > 0) as printer:
+        outcome = applying.apply(session, views, options, on_event=printer.event)
+        printer.done(outcome.summary())
+    return EXIT_FAILURE if outcome.failed else EXIT_OK
+
+
 @cli.command()
 def schema() -> int:
     """Print the JSON Schema of spec files (for editors and other tools)."""
@@ -155,7 +284,9 @@ def _log_path() -> Path:
 def _internal_error(exc: BaseException) -> int:
     import traceback
 
-    trace = "".join(traceback.format_exception(exc))
+    from reportgen.secrets import redact
+
+    trace = redact("".join(traceback.format_exception(exc)))
     log = _log_path()
     try:
         log.parent.mkdir(parents=True, exist_ok=True)
@@ -165,7 +296,7 @@ def _internal_error(exc: BaseException) -> int:
         where = ""
     if _verbosity:
         sys.stderr.write(trace)
-    first = str(exc).splitlines()[0] if str(exc) else ""
+    first = redact(str(exc).splitlines()[0]) if str(exc) else ""
     sys.stderr.write(f"reportgen: internal error: {type(exc).__name__}: {first}{where}\n")
     return EXIT_FAILURE
 
@@ -187,8 +318,11 @@ def run(argv: list[str] | None = None) -> int:
         return EXIT_FAILURE
     except ReportgenError as exc:
         from reportgen.reporters import parsable
+        from reportgen.secrets import redact
 
-        sys.stderr.write(parsable(exc.problems) if exc.problems else f"reportgen: {exc.message}\n")
+        sys.stderr.write(
+            redact(parsable(exc.problems) if exc.problems else f"reportgen: {exc.message}\n")
+        )
         return EXIT_FAILURE
     except Exception as exc:
         return _internal_error(exc)

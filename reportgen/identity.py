@@ -1,0 +1,84 @@
+"""How reportgen recognises its views on W&B without a state file.
+
+A managed view carries a marker as the last line of its description:
+
+    managed by reportgen · key=cifar10 · applied=3f2a9c0d41b7e655
+
+`key` is the object's stable key; `applied` is the first 16 hex digits of the sha256 of the
+view as last applied (title, description and normalised spec). When W&B's copy no longer
+hashes to `applied`, someone edited it in the app since: that is drift.
+
+New views get a deterministic internal name derived from their identity, so a create that
+is retried after a lost response names the same view instead of making a second one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from reportgen.normalize import canonical_json
+
+MARKER_PREFIX = "managed by reportgen"
+_MARKER = re.compile(
+    r"managed by reportgen · key=(?P<key>[A-Za-z0-9._-]+) · applied=(?P<digest>[0-9a-f]{16,64})\s*$"
+)
+DIGEST_LENGTH = 16
+
+
+@dataclass(frozen=True)
+class Marker:
+    key: str
+    digest: str
+
+    def __str__(self) -> str:
+        return f"{MARKER_PREFIX} · key={self.key} · applied={self.digest}"
+
+
+def parse_marker(description: str) -> Marker | None:
+    """The marker of a description, if its last line is one."""
+    last = description.rstrip().rsplit("\n", 1)[-1]
+    match = _MARKER.search(last)
+    return Marker(match["key"], match["digest"]) if match else None
+
+
+def user_description(description: str) -> str:
+    """The description without its marker line."""
+    text = description.rstrip()
+    if parse_marker(text) is None:
+        return description
+    return text.rsplit("\n", 1)[0].rstrip() if "\n" in text else ""
+
+
+def with_marker(description: str, marker: Marker) -> str:
+    text = description.rstrip()
+    return f"{text}\n\n{marker}" if text else str(marker)
+
+
+def view_document(display_name: str, description: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """What a view is, for diffs and hashes: its title, its own description, its normalised spec."""
+    return {"displayName": display_name, "description": user_description(description), "spec": spec}
+
+
+def digest(document: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()[:DIGEST_LENGTH]
+
+
+def view_name(entity: str, project: str, view_type: str, key: str) -> str:
+    """A deterministic internal name: workspaces `nw-<11 chars>-v` as the app names them."""
+    seed = hashlib.sha256(f"{entity}/{project}/{view_type}/{key}".encode()).hexdigest()
+    short = format(int(seed[:16], 16), "x")[:11].rjust(11, "0")
+    return f"nw-{short}-v" if view_type == "project-view" else f"rg{short}"
+
+
+def view_url(
+    app_url: str, entity: str, project: str, view_type: str, name: str, view_id: str, title: str
+) -> str:
+    """The W&B app URL of a view (a workspace `?nw=`, a report `/reports/<title>--<id>`)."""
+    if view_type == "project-view":
+        nw = name.removeprefix("nw-").removesuffix("-v")
+        return f"{app_url}/{entity}/{project}?nw={nw}"
+    slug = re.sub(r"\W+", "-", title).strip("-") or "report"
+    return f"{app_url}/{entity}/{project}/reports/{slug}--{view_id.rstrip('=')}"

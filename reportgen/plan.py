@@ -1,0 +1,207 @@
+"""`reportgen plan`: what apply would do, computed from the specs and one listing per scope.
+
+Pure: the listings come in (fetched by `reportgen.apply.fetch_listings`), changes go out.
+Each declared view is matched to the live view carrying its key (see `identity`) and
+both are compared in normalised form:
+
+* create     - nothing on W&B has the key;
+* unchanged  - W&B's copy equals the declared one;
+* update     - they differ and W&B's copy is what reportgen last applied;
+* drifted    - they differ and W&B's copy was edited in the app since the last apply;
+* delete     - a managed view whose key no spec declares (with prune only).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from reportgen.build import BuiltView
+from reportgen.identity import digest, parse_marker, view_document, view_url
+from reportgen.normalize import normalize
+from reportgen.problems import ReportgenError
+from reportgen.remote import RemoteView
+from reportgen.viewspec import REPORT_TYPE, WORKSPACE_TYPE
+
+Scope = tuple[str, str, str]  # entity, project, view type
+ACTIONS = ("delete", "create", "update", "drifted", "unchanged")
+VIEW_TYPES = (WORKSPACE_TYPE, REPORT_TYPE)
+
+
+@dataclass
+class Change:
+    action: str
+    key: str
+    entity: str
+    project: str
+    view_type: str
+    title: str
+    built: BuiltView | None = None
+    remote: RemoteView | None = None
+    local_doc: dict[str, Any] | None = None
+    remote_doc: dict[str, Any] | None = None
+    url: str | None = None
+    source: str | None = None
+
+    @property
+    def scope(self) -> Scope:
+        return (self.entity, self.project, self.view_type)
+
+    @property
+    def kind(self) -> str:
+        return "workspace" if self.view_type == WORKSPACE_TYPE else "report"
+
+    @property
+    def pending(self) -> bool:
+        return self.action != "unchanged"
+
+    @property
+    def local_digest(self) -> str | None:
+        return None if self.local_doc is None else digest(self.local_doc)
+
+
+@dataclass
+class Plan:
+    changes: list[Change] = field(default_factory=list)
+    orphans: int = 0  # managed views without a spec, when not pruning
+
+    def count(self, action: str) -> int:
+        return sum(c.action == action for c in self.changes)
+
+    @property
+    def has_changes(self) -> bool:
+        return any(c.pending for c in self.changes)
+
+    def summary(self) -> str:
+        update = self.count("update") + self.count("drifted")
+        return (
+            f"Plan: {self.count('create')} to create, {update} to update, "
+            f"{self.count('delete')} to delete, {self.count('unchanged')} unchanged"
+        )
+
+
+def scopes_for(views: Iterable[BuiltView]) -> list[Scope]:
+    """Every (entity, project, view type) to list: both types of every project the specs cover."""
+    projects = dict.fromkeys((v.view.entity, v.view.project) for v in views)
+    return [(e, p, t) for e, p in projects for t in VIEW_TYPES]
+
+
+def select(views: Sequence[BuiltView], targets: Sequence[str]) -> list[BuiltView]:
+    """The views whose key matches one of the --target globs (all when there are none)."""
+    if not targets:
+        return list(views)
+    return [v for v in views if any(fnmatch.fnmatchcase(v.key, t) for t in targets)]
+
+
+def make_plan(
+    views: Sequence[BuiltView],
+    listings: Mapping[Scope, list[RemoteView] | None],
+    *,
+    app_url: str,
+    prune: bool = False,
+    targets: Sequence[str] = (),
+) -> Plan:
+    """Compare declared views with W&B's; raises ReportgenError on duplicate keys."""
+    managed = _managed(listings, app_url)
+    plan = Plan()
+    declared: set[tuple[Scope, str]] = set()
+    for built in select(views, targets):
+        scope = (built.view.entity, built.view.project, built.view_type)
+        declared.add((scope, built.key))
+        local_doc = view_document(
+            built.view.title, built.view.description, normalize(built.spec(), built.view_type)
+        )
+        remote = managed.get((scope, built.key))
+        change = Change(
+            action="create",
+            key=built.key,
+            entity=scope[0],
+            project=scope[1],
+            view_type=scope[2],
+            title=built.view.title,
+            built=built,
+            local_doc=local_doc,
+            source=str(built.view.source),
+        )
+        if remote is not None:
+            change.remote = remote
+            change.remote_doc = _remote_doc(remote)
+            change.url = _url(app_url, remote)
+            change.action = _compare(local_doc, change.remote_doc, remote)
+        plan.changes.append(change)
+    for (scope, key), remote in managed.items():
+        if (scope, key) in declared or not _targeted(key, targets):
+            continue
+        if not prune:
+            plan.orphans += 1
+            continue
+        plan.changes.append(
+            Change(
+                action="delete",
+                key=key,
+                entity=scope[0],
+                project=scope[1],
+                view_type=scope[2],
+                title=remote.display_name,
+                remote=remote,
+                remote_doc=_remote_doc(remote),
+                url=_url(app_url, remote),
+            )
+        )
+    plan.changes.sort(key=lambda c: (ACTIONS.index(c.action), c.key, c.view_type))
+    return plan
+
+
+def _targeted(key: str, targets: Sequence[str]) -> bool:
+    return not targets or any(fnmatch.fnmatchcase(key, t) for t in targets)
+
+
+def _compare(local_doc: dict[str, Any], remote_doc: dict[str, Any], remote: RemoteView) -> str:
+    if local_doc == remote_doc:
+        return "unchanged"
+    marker = parse_marker(remote.description)
+    if marker is not None and marker.digest == digest(remote_doc):
+        return "update"
+    return "drifted"
+
+
+def _remote_doc(remote: RemoteView) -> dict[str, Any]:
+    return view_document(
+        remote.display_name, remote.description, normalize(remote.spec, remote.type)
+    )
+
+
+def _url(app_url: str, remote: RemoteView) -> str:
+    return view_url(
+        app_url,
+        remote.entity,
+        remote.project,
+        remote.type,
+        remote.name,
+        remote.id,
+        remote.display_name,
+    )
+
+
+def _managed(
+    listings: Mapping[Scope, list[RemoteView] | None], app_url: str
+) -> dict[tuple[Scope, str], RemoteView]:
+    found: dict[tuple[Scope, str], list[RemoteView]] = defaultdict(list)
+    for scope, views in listings.items():
+        for remote in views or []:
+            marker = parse_marker(remote.description)
+            if marker is not None:
+                found[(scope, marker.key)].append(remote)
+    duplicates = {k: v for k, v in found.items() if len(v) > 1}
+    if duplicates:
+        (scope, key), views = next(iter(sorted(duplicates.items(), key=lambda kv: kv[0][1])))
+        urls = " and ".join(_url(app_url, v) for v in views)
+        raise ReportgenError(
+            f"key {key!r} is on {len(views)} W&B views in {scope[0]}/{scope[1]}: {urls}; "
+            "delete the extra one in the W&B app (or remove the 'managed by reportgen' line "
+            "from its description) and run again"
+        )
+    return {k: v[0] for k, v in found.items()}

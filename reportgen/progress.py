@@ -1,0 +1,71 @@
+"""Apply events on screen: a live progress bar on a terminal, plain lines otherwise."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import IO, Any
+
+from reportgen.apply import Event
+from reportgen.render import event_line
+from reportgen.secrets import redact
+
+_STYLES = {
+    "created": "green",
+    "updated": "yellow",
+    "restored": "magenta",
+    "pruned": "red",
+    "failed": "bold red",
+}
+
+
+class EventPrinter:
+    """Prints one line per object, with its URL, as it finishes."""
+
+    def __init__(self, stream: IO[str], *, color: bool, verbose: bool = False) -> None:
+        self.stream = stream
+        self.color = color
+        self.verbose = verbose
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> EventPrinter:
+        if self.color:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            console = Console(file=self.stream)
+            self._progress = Progress(
+                TextColumn("applying"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=console,
+                transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task("apply", total=None)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def event(self, event: Event) -> None:
+        line = redact(event_line(event))
+        if self._progress is not None:
+            self._progress.advance(self._task)
+            style = _STYLES.get(event.outcome)
+            self._progress.console.print(line, style=style, markup=False, highlight=False)
+        else:
+            self.stream.write(line + "\n")
+            self.stream.flush()
+
+    def done(self, summary: str) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+        self.stream.write(summary + "\n")

@@ -1,0 +1,122 @@
+"""Plans and apply events as text, JSON and Markdown (for a pull-request comment).
+
+Diffs render both sides to the same canonical YAML and are labelled remote -> local,
+as `grizzly diff` and `terraform plan` do.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from typing import Any
+
+import yaml
+
+from reportgen.apply import Event
+from reportgen.plan import Change, Plan
+
+SYMBOLS = {"create": "+", "update": "~", "drifted": "!", "delete": "-", "unchanged": "="}
+NOTES = {
+    "drifted": "edited in W&B since the last apply; apply restores the spec",
+    "delete": "no spec declares this key",
+}
+
+
+def as_yaml(doc: dict[str, Any] | None) -> str:
+    if doc is None:
+        return ""
+    return yaml.safe_dump(
+        doc, sort_keys=True, allow_unicode=True, width=100, default_flow_style=False
+    )
+
+
+def diff(change: Change) -> str:
+    """Unified diff of the normalised view, remote -> local."""
+    before = as_yaml(change.remote_doc).splitlines(keepends=True)
+    after = as_yaml(change.local_doc).splitlines(keepends=True)
+    remote = f"remote {change.url}" if change.url else "remote (none)"
+    local = f"local {change.source}" if change.source else "local (none)"
+    return "".join(difflib.unified_diff(before, after, fromfile=remote, tofile=local))
+
+
+def _where(change: Change) -> str:
+    return change.url or f"{change.entity}/{change.project}"
+
+
+def _line(change: Change) -> str:
+    note = NOTES.get(change.action, "")
+    tail = f"  ({note})" if note else ""
+    return f"{SYMBOLS[change.action]} {change.action:<9} {change.kind:<9} {change.key:<24} {_where(change)}{tail}"
+
+
+def _shows_diff(change: Change) -> bool:
+    return change.action in ("update", "drifted")
+
+
+def plan_text(plan: Plan, verbose: bool = False) -> str:
+    out: list[str] = []
+    for change in plan.changes:
+        if change.action != "unchanged" or verbose:
+            out.append(_line(change) + "\n")
+    for change in plan.changes:
+        if _shows_diff(change):
+            out.append("\n" + diff(change))
+    if plan.orphans:
+        out.append(
+            f"\n{plan.orphans} managed view(s) have no spec any more; --prune deletes them\n"
+        )
+    out.append(("\n" if out else "") + plan.summary() + "\n")
+    return "".join(out)
+
+
+def plan_json(plan: Plan) -> str:
+    rows = [
+        {
+            "action": c.action,
+            "key": c.key,
+            "kind": c.kind,
+            "type": c.view_type,
+            "entity": c.entity,
+            "project": c.project,
+            "title": c.title,
+            "url": c.url,
+            "source": c.source,
+            "diff": diff(c) if _shows_diff(c) else None,
+        }
+        for c in plan.changes
+    ]
+    counts = {a: plan.count(a) for a in ("create", "update", "drifted", "delete", "unchanged")}
+    summary = {"changes": plan.has_changes, "orphans": plan.orphans, **counts}
+    return json.dumps({"changes": rows, "summary": summary}, indent=2, ensure_ascii=False) + "\n"
+
+
+def plan_markdown(plan: Plan) -> str:
+    out = [f"### reportgen plan\n\n**{plan.summary()}**\n\n"]
+    pending = [c for c in plan.changes if c.pending]
+    if pending:
+        out.append("| | action | kind | key | where |\n|---|---|---|---|---|\n")
+        for c in pending:
+            where = f"[{c.entity}/{c.project}]({c.url})" if c.url else f"{c.entity}/{c.project}"
+            out.append(f"| {SYMBOLS[c.action]} | {c.action} | {c.kind} | `{c.key}` | {where} |\n")
+    for c in pending:
+        if _shows_diff(c):
+            note = f" — {NOTES[c.action]}" if c.action in NOTES else ""
+            out.append(
+                f"\n<details><summary>{c.action} {c.kind} <code>{c.key}</code>{note}</summary>\n\n"
+                f"```diff\n{diff(c)}```\n\n</details>\n"
+            )
+    if plan.orphans:
+        out.append(
+            f"\n{plan.orphans} managed view(s) have no spec any more; `--prune` deletes them.\n"
+        )
+    return "".join(out)
+
+
+PLAN_FORMATS = {"json": plan_json, "markdown": plan_markdown}
+
+
+def event_line(event: Event) -> str:
+    change = event.change
+    note = f"  ({event.message})" if event.message else ""
+    where = event.url or f"{change.entity}/{change.project}"
+    return f"{event.outcome:<9} {change.kind:<9} {change.key:<24} {where}{note}"
