@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reportgen.build import BuiltView
-from reportgen.identity import digest, parse_marker, view_document, view_url
+from reportgen.identity import digest, parse_marker, view_document, view_name, view_url
 from reportgen.normalize import normalize
 from reportgen.problems import ReportgenError
 from reportgen.remote import RemoteView
@@ -106,6 +106,7 @@ def make_plan(
 ) -> Plan:
     """Compare declared views with W&B's; raises ReportgenError on duplicate keys."""
     managed = _managed(listings, app_url)
+    by_name = _unmarked_by_name(listings)
     plan = Plan()
     declared: set[tuple[Scope, str]] = set()
     for built in select(views, targets):
@@ -114,7 +115,10 @@ def make_plan(
         local_doc = view_document(
             built.view.title, built.view.description, normalize(built.spec(), built.view_type)
         )
-        remote = managed.get((scope, built.key))
+        # A workspace saved again through wandb-workspaces loses its description (the
+        # library sends ""), but keeps the deterministic name apply gave it.
+        name = view_name(scope[0], scope[1], scope[2], built.key)
+        remote = managed.get((scope, built.key)) or by_name.get((scope, name))
         change = Change(
             action="create",
             key=built.key,
@@ -184,6 +188,17 @@ def _url(app_url: str, remote: RemoteView) -> str:
         remote.id,
         remote.display_name,
     )
+
+
+def _unmarked_by_name(
+    listings: Mapping[Scope, list[RemoteView] | None],
+) -> dict[tuple[Scope, str], RemoteView]:
+    return {
+        (scope, view.name): view
+        for scope, views in listings.items()
+        for view in views or []
+        if parse_marker(view.description) is None
+    }
 
 
 def _managed(

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["reportgen.sandbox.pytest_plugin"]
+
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -1,0 +1,264 @@
+"""plan and apply against the sandbox, over HTTP, with the real wandb and wandb-workspaces.
+
+What W&B receives is checked through the sandbox's request counters and stored views;
+edits "made in the app" are made the way a W&B user scripts them, with wandb-workspaces.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from reportgen.cli import run
+from reportgen.identity import parse_marker
+from reportgen.sandbox import Sandbox
+from reportgen.sandbox.faults import Fault
+
+REPO = Path(__file__).resolve().parents[1]
+PROJECT = "image-classification-leaderboard"
+
+UseSandbox = Callable[[Sandbox], None]
+
+
+def views(sb: Sandbox, view_type: str, project: str = PROJECT) -> list[dict[str, object]]:
+    """Views as stored, read with the sandbox's own GraphQL endpoint."""
+    query = """query($e: String!, $p: String!, $t: String) { project(name: $p, entityName: $e) {
+      allViews(viewType: $t, first: 1000) { edges { node { id name displayName description spec } } } } }"""
+    data = sb.graphql(query, {"e": sb.entity, "p": project, "t": view_type})
+    project_node = data.json["data"]["project"]
+    return [] if project_node is None else [e["node"] for e in project_node["allViews"]["edges"]]
+
+
+def keys(sb: Sandbox, view_type: str, project: str = PROJECT) -> list[str]:
+    found = []
+    for view in views(sb, view_type, project):
+        marker = parse_marker(str(view["description"]))
+        found.append(marker.key if marker else f"<unmanaged:{view['displayName']}>")
+    return sorted(found)
+
+
+@pytest.fixture
+def specs(tmp_path: Path) -> Path:
+    target = tmp_path / "specs"
+    shutil.copytree(REPO / "specs", target)
+    return target
+
+
+@pytest.fixture
+def sb(fresh_sandbox: Sandbox, use_sandbox: UseSandbox) -> Sandbox:
+    use_sandbox(fresh_sandbox)
+    return fresh_sandbox
+
+
+def test_second_apply_writes_nothing_and_plan_is_clean(sb: Sandbox, specs: Path) -> None:
+    assert run(["apply", str(specs)]) == 0
+    first = sb.stats()
+    assert (
+        first["operations"]["UpsertView2"] == 4
+    )  # two leaderboards, each a workspace and a report
+    assert keys(sb, "project-view") == ["cifar10", "cifar10-resnet50"]
+    assert keys(sb, "runs") == ["cifar10", "cifar10-resnet50"]
+
+    sb.reset_stats()
+    assert run(["apply", str(specs)]) == 0
+    second = sb.stats()
+    assert second["writes"] == 0
+    # one Viewer to sign in, one listing per (project, view type), nothing else
+    assert second["operations"] == {"Viewer": 1, "ProjectWorkspaceViews": 2}
+    assert run(["plan", str(specs), "--detailed-exitcode"]) == 0
+
+
+def test_plan_before_apply_shows_creates_and_exits_2(
+    sb: Sandbox, specs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["plan", str(specs), "--detailed-exitcode"]) == 2
+    out = capsys.readouterr().out
+    assert out.count("+ create") == 4
+    assert "Plan: 4 to create, 0 to update, 0 to delete, 0 unchanged" in out
+    assert sb.stats()["writes"] == 0
+
+
+def test_changed_spec_is_an_update_with_a_diff(
+    sb: Sandbox, specs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["apply", str(specs)]) == 0
+    seed = specs / "cifar10.yaml"
+    seed.write_text(seed.read_text().replace("top: 5", "top: 3"))
+    capsys.readouterr()
+    assert run(["plan", str(specs), "--detailed-exitcode"]) == 2
+    out = capsys.readouterr().out
+    assert "Plan: 0 to create, 4 to update, 0 to delete, 0 unchanged" in out
+    removed = [
+        line.split() for line in out.splitlines() if line.startswith("-") and "limit" in line
+    ]
+    added = [line.split() for line in out.splitlines() if line.startswith("+") and "limit" in line]
+    assert (
+        removed == [["-", "limit:", "5"]] * 8 and added == [["+", "limit:", "3"]] * 8
+    )  # 2 curves x 4 views
+    sb.reset_stats()
+    assert run(["apply", str(specs)]) == 0
+    assert sb.stats()["operations"]["UpsertView2"] == 4
+    assert run(["plan", str(specs), "--detailed-exitcode"]) == 0
+
+
+def test_edit_in_the_app_is_drift_for_exactly_that_view(
+    sb: Sandbox, specs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import wandb_workspaces.workspaces as ws
+
+    assert run(["apply", str(specs)]) == 0
+    url = next(
+        line.split()[-1]
+        for line in capsys.readouterr().out.splitlines()
+        if "workspace cifar10 " in line
+    )
+    edited = ws.Workspace.from_url(url)
+    edited.sections[0].name = "Renamed in the app"
+    edited.save()
+
+    assert run(["plan", str(specs), "--detailed-exitcode"]) == 2
+    out = capsys.readouterr().out
+    drifted = [line for line in out.splitlines() if line.startswith("! drifted")]
+    assert len(drifted) == 1 and "workspace" in drifted[0] and " cifar10 " in drifted[0]
+    assert "Renamed in the app" in out
+    assert "Plan: 0 to create, 1 to update, 0 to delete, 3 unchanged" in out
+
+    assert run(["apply", str(specs)]) == 0
+    out = capsys.readouterr().out
+    assert "restored" in out and "overwrote an edit" in out
+    assert run(["plan", str(specs), "--detailed-exitcode"]) == 0
+    assert keys(sb, "project-view") == ["cifar10", "cifar10-resnet50"]
+
+
+def test_skip_drifted_leaves_the_edit(
+    sb: Sandbox, specs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import wandb_workspaces.reports.v2 as wr
+
+    assert run(["apply", str(specs)]) == 0
+    url = next(
+        line.split()[-1]
+        for line in capsys.readouterr().out.splitlines()
+        if "report    cifar10 " in line
+    )
+    report = wr.Report.from_url(url)
+    report.blocks = [wr.H1("Edited in the app"), *report.blocks]
+    report.save()
+
+    assert run(["apply", str(specs), "--skip-drifted"]) == 0
+    assert "skipped" in capsys.readouterr().out
+    assert run(["plan", str(specs), "--detailed-exitcode"]) == 2
+    assert "Edited in the app" in capsys.readouterr().out
+
+
+def test_prune_deletes_only_managed_views_without_a_spec(
+    sb: Sandbox, specs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import wandb_workspaces.workspaces as ws
+
+    extra = specs / "extra.yaml"
+    extra.write_text(
+        "workspace:\n  key: extra\n  title: Extra\n  project: image-classification-leaderboard\n"
+    )
+    assert run(["apply", str(specs)]) == 0
+    ws.Workspace(entity=sb.entity, project=PROJECT, name="Made by hand").save()
+    extra.unlink()
+    capsys.readouterr()
+
+    assert run(["plan", str(specs), "--detailed-exitcode"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "- delete" not in out
+        and "1 managed view(s) have no spec any more; --prune deletes them" in out
+    )
+
+    assert run(["plan", str(specs), "--prune", "--detailed-exitcode"]) == 2
+    out = capsys.readouterr().out
+    assert "- delete" in out and "extra" in out
+    assert out.index("- delete") < out.index("Plan:")
+
+    assert run(["apply", str(specs), "--prune"]) == 0
+    assert keys(sb, "project-view") == ["<unmanaged:Made by hand>", "cifar10", "cifar10-resnet50"]
+    assert run(["plan", str(specs), "--prune", "--detailed-exitcode"]) == 0
+
+
+def test_target_limits_to_matching_keys(sb: Sandbox, specs: Path) -> None:
+    assert run(["apply", str(specs), "--target", "cifar10-res*"]) == 0
+    assert keys(sb, "project-view") == ["cifar10-resnet50"]
+    assert keys(sb, "runs") == ["cifar10-resnet50"]
+
+
+def test_duplicate_keys_on_w_and_b_are_an_error_naming_both(
+    sb: Sandbox, specs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import wandb_workspaces.reports.v2 as wr
+
+    assert run(["apply", str(specs)]) == 0
+    url = next(
+        line.split()[-1]
+        for line in capsys.readouterr().out.splitlines()
+        if "report    cifar10 " in line
+    )
+    copy = wr.Report.from_url(url)
+    copy.save(clone=True)  # "duplicate" in the app: same description, same marker
+
+    assert run(["plan", str(specs)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("/reports/") == 2 and "key 'cifar10'" in err and "delete the extra one" in err
+
+
+def test_apply_survives_thirty_percent_failures(sb: Sandbox, specs: Path) -> None:
+    for i in range(8):
+        kind = "workspace" if i % 2 else "report"
+        (specs / f"many-{i}.yaml").write_text(
+            f"{kind}:\n  key: many-{i}\n  title: Many {i}\n  project: image-classification-leaderboard\n"
+        )
+    sb.set_faults(
+        Fault("429", rate=0.1, seconds=1),
+        Fault("500", rate=0.1),
+        Fault("drop", rate=0.1),
+        seed=7,
+    )
+    codes = [run(["apply", str(specs), "--continue-on-error"]) for _ in range(3)]
+    assert sum(f["fired"] for f in sb.faults()["faults"]) > 0
+    sb.clear_faults()
+    assert 0 in codes or run(["apply", str(specs)]) == 0
+    assert run(["plan", str(specs), "--detailed-exitcode"]) == 0
+    for view_type in ("project-view", "runs"):
+        found = [k for k in keys(sb, view_type) if not k.startswith("<unmanaged")]
+        assert len(found) == len(set(found)), f"duplicate {view_type} views: {found}"
+
+
+def test_missing_key_is_one_line_pointing_at_the_sandbox(
+    specs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("WANDB_API_KEY", raising=False)
+    monkeypatch.setenv("WANDB_ENTITY", "someone")
+    monkeypatch.setenv("NETRC", str(tmp_path / "no-netrc"))
+    assert run(["plan", str(specs)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "WANDB_API_KEY" in err and "reportgen sandbox" in err
+
+
+def test_api_key_is_never_printed(
+    sb: Sandbox, specs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["-v", "apply", str(specs)]) == 0
+    assert run(["-vv", "plan", str(specs), "-o", "json"]) == 0
+    sb.set_faults(Fault("500", op="ProjectWorkspaceViews"))
+    assert run(["-v", "plan", str(specs), "--base-url", "http://127.0.0.1:9"]) == 1
+    out = capsys.readouterr()
+    assert sb.api_key not in out.out + out.err
+
+
+def test_plan_formats(sb: Sandbox, specs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["plan", str(specs), "-o", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["summary"]["create"] == 4 and data["summary"]["changes"] is True
+    assert run(["plan", str(specs), "-o", "markdown"]) == 0
+    md = capsys.readouterr().out
+    assert md.startswith("### reportgen plan") and "| + | create | workspace | `cifar10` |" in md
