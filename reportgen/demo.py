@@ -57,7 +57,7 @@ def main() -> int:
         print(
             f"- the sandbox served {stats['requests']} requests ({stats['writes']} writes);"
             " run `reportgen apply specs/` again and it would write nothing\n"
-            "- specs/cifar10.yaml: the seed leaderboard in 20 lines of YAML\n"
+            "- specs/cifar10.yaml: the seed leaderboard, two views each for it and its ResNet50 variant\n"
             "- `reportgen build` writes the exact view JSON apply sends into build/ (no credentials)\n"
             "- keep a sandbox running with `reportgen sandbox` and point WANDB_BASE_URL at it,"
             " or set WANDB_API_KEY to apply to your own W&B"
