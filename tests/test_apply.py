@@ -262,3 +262,55 @@ def test_plan_formats(sb: Sandbox, specs: Path, capsys: pytest.CaptureFixture[st
     assert run(["plan", str(specs), "-o", "markdown"]) == 0
     md = capsys.readouterr().out
     assert md.startswith("### reportgen plan") and "| + | create | workspace | `cifar10` |" in md
+
+
+def panel_ids(spec: dict[str, object]) -> list[str]:
+    """Every panel and run set id in a stored spec, in order."""
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "__id__" or (
+                    key == "id" and isinstance(value, str) and value and "runFeed" in node
+                ):
+                    found.append(str(value))
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(spec)
+    return found
+
+
+def test_update_keeps_panel_and_runset_ids(sb: Sandbox, specs: Path) -> None:
+    assert run(["apply", str(specs)]) == 0
+    before = {
+        str(v["displayName"]): panel_ids(json.loads(str(v["spec"]))) for v in views(sb, "runs")
+    }
+    before.update(
+        {
+            str(v["displayName"]): panel_ids(json.loads(str(v["spec"])))
+            for v in views(sb, "project-view")
+        }
+    )
+    seed = specs / "cifar10.yaml"
+    seed.write_text(seed.read_text().replace("top: 5", "top: 3"))
+    assert run(["apply", str(specs)]) == 0
+    after = {
+        str(v["displayName"]): panel_ids(json.loads(str(v["spec"]))) for v in views(sb, "runs")
+    }
+    after.update(
+        {
+            str(v["displayName"]): panel_ids(json.loads(str(v["spec"])))
+            for v in views(sb, "project-view")
+        }
+    )
+    assert after == before and all(before.values())
+
+
+def test_dry_run_is_a_plan(sb: Sandbox, specs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["apply", str(specs), "--dry-run"]) == 0
+    assert "Plan: 4 to create" in capsys.readouterr().out
+    assert sb.stats()["writes"] == 0
