@@ -1,0 +1,254 @@
+"""Request routing, independent of the HTTP plumbing: a Request in, a Response out.
+
+Endpoints:
+
+* ``POST /graphql``: the GraphQL API (API key required).
+* ``POST /files/<entity>/<project>/<run>/file_stream``: run history, summary and completion
+  from wandb-core (API key required).
+* ``PUT /_sandbox/files/<run>/<name>?sig=...``: run file uploads to the URLs ``createRunFiles``
+  hands out; like a signed cloud-storage URL, the signature is the credential.
+* ``POST /sdk/otel/v1/metrics`` and ``/logs``: wandb-core telemetry, accepted and dropped.
+* ``GET /_sandbox/health``: liveness, no key needed.
+* ``GET /_sandbox/stats``, ``POST /_sandbox/stats/reset``: request accounting (see stats.py).
+* ``GET|PUT|DELETE /_sandbox/faults``: fault injection (see faults.py); PUT takes
+  ``{"faults": [{"kind": "429", "op": "Viewer", ...}], "seed": 1}``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import logging
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, unquote
+
+from graphql import GraphQLError
+
+from reportgen.sandbox import stats as kinds
+from reportgen.sandbox.backend import Backend
+from reportgen.sandbox.db import StoreError
+from reportgen.sandbox.engine import INVALID, Engine
+from reportgen.sandbox.faults import DROP, TOO_MANY, Fault, FaultPlan
+from reportgen.sandbox.stats import Stats
+
+log = logging.getLogger("reportgen.sandbox")
+
+_FILE_STREAM = re.compile(r"^/files/(?:([^/]*)/)?([^/]+)/([^/]+)/file_stream$")
+_UPLOAD = re.compile(r"^/_sandbox/files/(\d+)/(.+)$")
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the HTTP layer read: method, path (no query string), query, headers, body."""
+
+    method: str
+    path: str
+    query: Mapping[str, list[str]]
+    headers: Mapping[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Response:
+    """What to send back; ``drop`` closes the connection without answering."""
+
+    status: int
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
+    drop: bool = False
+    label: str = field(default="", compare=False)  # operation name, for the access log
+
+    @classmethod
+    def json(
+        cls, status: int, payload: Any, label: str = "", headers: tuple[tuple[str, str], ...] = ()
+    ) -> Response:
+        """A JSON response."""
+        body = json.dumps(payload).encode()
+        return cls(status, body, (("Content-Type", "application/json"), *headers), label=label)
+
+
+def _error(status: int, message: str, label: str = "") -> Response:
+    return Response.json(status, {"errors": [{"message": message}]}, label)
+
+
+class UploadSigner:
+    """Upload URLs that carry their own credential, as signed storage URLs do."""
+
+    def __init__(self, secret: str, base_url: str) -> None:
+        self._secret = hashlib.sha256(b"reportgen-sandbox-upload\0" + secret.encode()).digest()
+        self.base_url = base_url
+
+    def _sign(self, run_pk: int, name: str) -> str:
+        message = f"{run_pk}/{name}".encode()
+        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()[:32]
+
+    def url(self, run_pk: int, name: str) -> str:
+        """Where wandb-core should PUT the run file ``name``."""
+        return (
+            f"{self.base_url}/_sandbox/files/{run_pk}/{quote(name)}?sig={self._sign(run_pk, name)}"
+        )
+
+    def verify(self, run_pk: int, name: str, signature: str) -> bool:
+        """Whether ``signature`` is the one ``url`` put on this file's URL."""
+        return hmac.compare_digest(self._sign(run_pk, name), signature)
+
+
+class App:
+    """Routes requests to the GraphQL engine, the run stores and the admin endpoints."""
+
+    def __init__(
+        self, backend: Backend, api_key: str, signer: UploadSigner, stats: Stats, faults: FaultPlan
+    ) -> None:
+        self.backend = backend
+        self.engine = Engine()
+        self.stats = stats
+        self.faults = faults
+        self._api_key = api_key
+        self._signer = signer
+
+    def handle(self, req: Request) -> Response:
+        """Answer one request."""
+        if req.path == "/_sandbox/health":
+            return Response.json(200, {"ok": True})
+        if req.path.startswith("/sdk/otel/"):
+            injected = self._counted(kinds.TELEMETRY, kinds.TELEMETRY)
+            return injected or Response(200, label=kinds.TELEMETRY)
+        upload = _UPLOAD.match(req.path)
+        if upload and req.method == "PUT":
+            return self._upload(req, int(upload.group(1)), unquote(upload.group(2)))
+        if not self._authorized(req.headers.get("authorization", "")):
+            self.stats.record(kinds.UNAUTHORIZED, kinds.UNAUTHORIZED)
+            return _error(401, "unauthorized", kinds.UNAUTHORIZED)
+        if req.path == "/graphql" and req.method == "POST":
+            return self._graphql(req)
+        stream = _FILE_STREAM.match(req.path)
+        if stream and req.method == "POST":
+            return self._file_stream(req, *(unquote(g or "") for g in stream.groups()))
+        if req.path.startswith("/_sandbox/"):
+            return self._admin(req)
+        log.warning("unhandled request: %s %s", req.method, req.path)
+        return _error(404, f"the sandbox does not serve {req.method} {req.path}")
+
+    def _authorized(self, header: str) -> bool:
+        scheme, _, encoded = header.partition(" ")
+        if scheme.lower() != "basic":
+            return False
+        try:
+            decoded = base64.b64decode(encoded.strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        key = decoded.partition(":")[2]
+        return hmac.compare_digest(key.encode(), self._api_key.encode())
+
+    def _counted(self, name: str, kind: str) -> Response | None:
+        """Count the request and apply any fault; a Response means "answer this instead"."""
+        self.stats.record(name, kind)
+        decision = self.faults.decide(name)
+        if decision.delay:
+            self.stats.record_fault(name, "latency")
+            time.sleep(decision.delay)
+        fault = decision.failure
+        if fault is None:
+            return None
+        self.stats.record_fault(name, fault.kind)
+        log.info("injecting fault %s into %s", fault.kind, name)
+        if fault.kind == DROP:
+            return Response(0, drop=True, label=name)
+        if fault.kind == TOO_MANY:
+            return _rate_limited(fault, name)
+        return _error(500, "injected fault: internal server error", name)
+
+    def _graphql(self, req: Request) -> Response:
+        try:
+            payload = json.loads(req.body)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            payload = None
+        if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+            self.stats.record(INVALID, kinds.INVALID)
+            return _error(400, "expected a JSON body with a 'query' string", INVALID)
+        operation = self.engine.prepare(payload["query"], payload.get("operationName") or None)
+        kind = operation.kind if operation.kind in (kinds.QUERY, kinds.MUTATION) else kinds.INVALID
+        injected = self._counted(operation.name, kind)
+        if injected is not None:
+            return injected
+        body, errors = self.engine.execute(operation, payload.get("variables"), self.backend)
+        if operation.errors:
+            # Most likely a client newer than our schema: worth noticing in the log.
+            messages = "; ".join(e.message for e in operation.errors)
+            log.warning("rejected %s: %s", operation.name, messages)
+        else:
+            for error in errors:
+                _log_error(operation.name, error)
+        return Response.json(200, body, operation.name)
+
+    def _file_stream(self, req: Request, entity: str, project: str, run_name: str) -> Response:
+        injected = self._counted(kinds.FILE_STREAM, kinds.FILE_STREAM)
+        if injected is not None:
+            return injected
+        run = self.backend.runs.find(entity or self.backend.viewer.entity, project, run_name)
+        if run is None:
+            log.warning("file_stream for unknown run %s/%s/%s", entity, project, run_name)
+            return _error(404, f"run {entity}/{project}/{run_name} not found", kinds.FILE_STREAM)
+        try:
+            payload = json.loads(req.body or b"{}")
+            self.backend.runs.apply_file_stream(int(run["_pk"]), payload)
+        except (json.JSONDecodeError, StoreError, AttributeError, TypeError, ValueError) as exc:
+            return _error(400, f"bad file_stream request: {exc}", kinds.FILE_STREAM)
+        return Response.json(200, {"exitcode": None, "limits": {}}, kinds.FILE_STREAM)
+
+    def _upload(self, req: Request, run_pk: int, name: str) -> Response:
+        if not self._signer.verify(run_pk, name, (req.query.get("sig") or [""])[0]):
+            self.stats.record(kinds.UNAUTHORIZED, kinds.UNAUTHORIZED)
+            return _error(403, "bad upload signature", kinds.UNAUTHORIZED)
+        injected = self._counted(kinds.UPLOAD, kinds.UPLOAD)
+        if injected is not None:
+            return injected
+        self.backend.runs.store_file(run_pk, name, req.body)
+        return Response(200, label=kinds.UPLOAD)
+
+    def _admin(self, req: Request) -> Response:
+        route = (req.method, req.path.rstrip("/"))
+        if route == ("GET", "/_sandbox/stats"):
+            return Response.json(200, self.stats.snapshot())
+        if route in (("POST", "/_sandbox/stats/reset"), ("DELETE", "/_sandbox/stats")):
+            self.stats.reset()
+            return Response.json(200, self.stats.snapshot())
+        if route == ("GET", "/_sandbox/faults"):
+            return Response.json(200, self.faults.describe())
+        if route == ("DELETE", "/_sandbox/faults"):
+            self.faults.clear()
+            return Response.json(200, self.faults.describe())
+        if route in (("PUT", "/_sandbox/faults"), ("POST", "/_sandbox/faults")):
+            try:
+                spec = json.loads(req.body)
+                faults = [Fault.from_dict(f) for f in spec.get("faults", [])]
+                seed = spec.get("seed")
+                self.faults.set(faults, None if seed is None else int(seed))
+            except (json.JSONDecodeError, AttributeError, TypeError, ValueError) as exc:
+                return _error(400, f"bad faults: {exc}")
+            return Response.json(200, self.faults.describe())
+        return _error(404, f"no admin endpoint {req.method} {req.path}")
+
+
+def _rate_limited(fault: Fault, name: str) -> Response:
+    return Response.json(
+        429,
+        {"errors": [{"message": "injected fault: rate limited"}]},
+        name,
+        (("Retry-After", fault.retry_after),),
+    )
+
+
+def _log_error(operation: str, error: GraphQLError) -> None:
+    original = error.original_error
+    if original is None or isinstance(original, (StoreError, GraphQLError)):
+        log.info("%s: %s", operation, error.message)
+    else:
+        log.error("%s failed: %s", operation, error.message, exc_info=original)

@@ -1,0 +1,137 @@
+"""The sandbox's SQLite file: schema, connection and locking.
+
+One connection per server, shared by the request threads and serialised by a lock: SQLite
+allows a single writer anyway, and holding the lock for a whole read-modify-write keeps
+upserts atomic. ``BEGIN IMMEDIATE`` takes the file's write lock up front, so another process
+using the same file (a second sandbox, a test peeking at the database) waits instead of
+failing half-way through a transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = "1"
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entities (
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS projects (
+  id INTEGER PRIMARY KEY, entity_id INTEGER NOT NULL REFERENCES entities(id),
+  name TEXT NOT NULL, description TEXT, access TEXT NOT NULL DEFAULT 'PRIVATE',
+  created_at TEXT NOT NULL, UNIQUE (entity_id, name));
+CREATE TABLE IF NOT EXISTS views (
+  id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL REFERENCES projects(id),
+  name TEXT, display_name TEXT, description TEXT, type TEXT, spec TEXT,
+  created_using TEXT NOT NULL DEFAULT 'WANDB_SDK', parent_id INTEGER,
+  locked INTEGER NOT NULL DEFAULT 0, username TEXT,
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS views_by_project ON views (project_id, type, name);
+CREATE TABLE IF NOT EXISTS access_tokens (
+  token TEXT PRIMARY KEY, view_id INTEGER NOT NULL, type TEXT NOT NULL,
+  projects TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT);
+CREATE TABLE IF NOT EXISTS runs (
+  id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL REFERENCES projects(id),
+  name TEXT NOT NULL, display_name TEXT, state TEXT NOT NULL DEFAULT 'running',
+  config TEXT NOT NULL DEFAULT '{}', summary TEXT NOT NULL DEFAULT '{}',
+  tags TEXT NOT NULL DEFAULT '[]', group_name TEXT, job_type TEXT, notes TEXT,
+  description TEXT, host TEXT, program TEXT, commit_hash TEXT, repo TEXT, sweep TEXT,
+  username TEXT, exitcode INTEGER, created_at TEXT NOT NULL, heartbeat_at TEXT NOT NULL,
+  UNIQUE (project_id, name));
+CREATE TABLE IF NOT EXISTS run_lines (
+  run_id INTEGER NOT NULL REFERENCES runs(id), stream TEXT NOT NULL, line INTEGER NOT NULL,
+  step INTEGER, data TEXT NOT NULL, PRIMARY KEY (run_id, stream, line));
+CREATE TABLE IF NOT EXISTS run_files (
+  run_id INTEGER NOT NULL REFERENCES runs(id), name TEXT NOT NULL, content BLOB,
+  uploaded INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL,
+  PRIMARY KEY (run_id, name));
+"""
+
+Row = dict[str, Any]
+
+
+def default_db_path() -> Path:
+    """``$XDG_CACHE_HOME/reportgen/sandbox.db``, falling back to ``~/.cache``."""
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "reportgen" / "sandbox.db"
+
+
+def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> Row:
+    return {col[0]: value for col, value in zip(cursor.description, row, strict=True)}
+
+
+class Database:
+    """A thread-safe SQLite connection holding every table of the sandbox."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fresh = not self.path.exists()
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(
+            self.path, check_same_thread=False, isolation_level=None, timeout=30.0
+        )
+        if fresh:
+            # The file may hold a generated API key: keep it private to its owner.
+            os.chmod(self.path, 0o600)
+        self._conn.row_factory = _dict_row
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        with self.write() as conn:
+            # executescript() would COMMIT on its own; run the statements one by one.
+            for statement in _DDL.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+                (SCHEMA_VERSION,),
+            )
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """The connection, held exclusively by this thread for the block."""
+        with self._lock:
+            yield self._conn
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A transaction: committed when the block ends, rolled back if it raises."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def get_meta(self, key: str) -> str | None:
+        """A value from the key/value ``meta`` table."""
+        with self.read() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row["value"])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a value in the ``meta`` table."""
+        with self.write() as conn:
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def close(self) -> None:
+        """Close the connection; later calls fail."""
+        with self._lock:
+            self._conn.close()
+
+
+class StoreError(Exception):
+    """A request the sandbox refuses; its message becomes the GraphQL error message."""

@@ -1,0 +1,275 @@
+"""``Sandbox``: the Python handle that runs the server on a background thread."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from reportgen.sandbox.app import App, UploadSigner
+from reportgen.sandbox.backend import Backend
+from reportgen.sandbox.db import Database
+from reportgen.sandbox.faults import Fault, FaultPlan
+from reportgen.sandbox.identity import DEFAULT_ENTITY, Viewer
+from reportgen.sandbox.ids import new_token
+from reportgen.sandbox.server import SandboxHTTPServer
+from reportgen.sandbox.stats import Stats
+
+MIN_KEY_LENGTH = 40  # wandb refuses shorter keys before sending anything
+_GENERATED_KEY = "generated_api_key"
+
+CONFLICTING_ENV = (
+    "WANDB_PROJECT", "WANDB_RUN_ID", "WANDB_RESUME", "WANDB_NAME", "WANDB_NOTES", "WANDB_TAGS",
+    "WANDB_RUN_GROUP", "WANDB_JOB_TYPE", "WANDB_SWEEP_ID", "WANDB_DISABLED", "WANDB_OFFLINE",
+    "WANDB_APP_URL", "WANDB_USERNAME", "WANDB_ORGANIZATION",
+)  # fmt: skip
+"""Variables that would steer wandb away from what ``Sandbox.env()`` sets up."""
+
+log = logging.getLogger("reportgen.sandbox")
+
+
+@dataclass(frozen=True)
+class HTTPResult:
+    """A raw response from ``Sandbox.request``; ``json`` is None when the body is not JSON."""
+
+    status: int
+    headers: Mapping[str, str]
+    json: Any
+
+
+class _RedactKey(logging.Filter):
+    """Defence in depth: whatever gets logged, the API key is replaced before it is emitted."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__()
+        self._key = key
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self._key in message:
+            record.msg, record.args = message.replace(self._key, "***"), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text and self._key in record.exc_text:
+            record.exc_text = record.exc_text.replace(self._key, "***")
+        return True
+
+
+class Sandbox:
+    """A W&B-compatible server for the real ``wandb`` and ``wandb-workspaces`` clients.
+
+    ``with Sandbox() as sb:`` serves on a free port of 127.0.0.1 with a fresh database in a
+    temporary directory, removed on exit. ``db`` keeps data in that SQLite file instead.
+    Without ``api_key`` one is generated (and, with a ``db``, remembered in it). The viewer's
+    default entity and username are ``entity`` (default ``"sandbox"``) and ``username``
+    (default: the entity). ``faults`` (see ``Fault``) may be given now or later.
+    """
+
+    def __init__(
+        self,
+        db: str | os.PathLike[str] | None = None,
+        api_key: str | None = None,
+        port: int = 0,
+        *,
+        host: str = "127.0.0.1",
+        entity: str = DEFAULT_ENTITY,
+        username: str | None = None,
+        faults: Iterable[Fault] = (),
+        fault_seed: int | None = None,
+    ) -> None:
+        if api_key is not None and len(api_key) < MIN_KEY_LENGTH:
+            raise ValueError(
+                f"the API key must have at least {MIN_KEY_LENGTH} characters "
+                f"(wandb refuses shorter ones), this one has {len(api_key)}"
+            )
+        self.viewer = Viewer(entity=entity, username=username or entity)
+        self._host, self._port = host, port
+        self._tmp = Path(tempfile.mkdtemp(prefix="reportgen-sandbox-"))
+        self.db_path = Path(db) if db is not None else self._tmp / "sandbox.db"
+        self._api_key = api_key
+        self._faults = FaultPlan(faults, fault_seed)
+        self._stats = Stats()
+        self._server: SandboxHTTPServer | None = None
+        self._backend: Backend | None = None
+        self._thread: threading.Thread | None = None
+        self._redact: _RedactKey | None = None
+
+    @property
+    def api_key(self) -> str:
+        """The key clients must present (known once started, or when given)."""
+        if self._api_key is None:
+            raise RuntimeError("the API key is generated when the sandbox starts")
+        return self._api_key
+
+    @property
+    def entity(self) -> str:
+        """The viewer's default entity."""
+        return self.viewer.entity
+
+    @property
+    def port(self) -> int:
+        """The port actually bound (useful with ``port=0``)."""
+        if self._server is None:
+            raise RuntimeError("the sandbox is not running")
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>``: what WANDB_BASE_URL must be."""
+        host = "127.0.0.1" if self._host in ("", "0.0.0.0") else self._host
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> Sandbox:
+        """Bind the port and serve on a daemon thread."""
+        if self._server is not None:
+            return self
+        server = SandboxHTTPServer((self._host, self._port))
+        self._server = server
+        try:
+            self._api_key = self._api_key or self._remembered_key()
+            signer = UploadSigner(self._api_key, self.base_url)
+            self._backend = Backend.open(self.db_path, self.viewer, signer.url)
+            server.app = App(self._backend, self._api_key, signer, self._stats, self._faults)
+        except BaseException:
+            server.server_close()
+            self._server = None
+            raise
+        self._redact = _RedactKey(self._api_key)
+        log.addFilter(self._redact)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True,
+            name=f"reportgen-sandbox-{self.port}",
+        )  # fmt: skip
+        self._thread.start()
+        log.info("sandbox serving %s (database %s)", self.base_url, self.db_path)
+        return self
+
+    def _remembered_key(self) -> str:
+        db = Database(self.db_path)
+        try:
+            key = db.get_meta(_GENERATED_KEY)
+            if key is None:
+                key = new_token(MIN_KEY_LENGTH // 2)
+                db.set_meta(_GENERATED_KEY, key)
+            return key
+        finally:
+            db.close()
+
+    def stop(self) -> None:
+        """Stop serving, close the database and remove the temporary directory."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        if self._backend is not None:
+            self._backend.close()
+            self._backend = None
+        if self._redact is not None:
+            log.removeFilter(self._redact)
+            self._redact = None
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def env(self) -> dict[str, str]:
+        """Environment for wandb: this server, this key, quiet, and files in a temp dir."""
+        client = self._tmp / "client"
+        for sub in ("wandb", "cache", "config", "data", "artifacts"):
+            (client / sub).mkdir(parents=True, exist_ok=True)
+        return {
+            "WANDB_BASE_URL": self.base_url,
+            "WANDB_API_KEY": self.api_key,
+            "WANDB_ENTITY": self.entity,
+            "WANDB_MODE": "online",
+            "WANDB_DIR": str(client / "wandb"),
+            "WANDB_CACHE_DIR": str(client / "cache"),
+            "WANDB_CONFIG_DIR": str(client / "config"),
+            "WANDB_DATA_DIR": str(client / "data"),
+            "WANDB_ARTIFACT_DIR": str(client / "artifacts"),
+            "WANDB_SILENT": "true",
+            "WANDB_CONSOLE": "off",
+            "WANDB_DISABLE_GIT": "true",
+            "WANDB_DISABLE_CODE": "true",
+            "WANDB_ERROR_REPORTING": "false",
+            "WANDB_X_DISABLE_STATS": "true",
+        }
+
+    def subprocess_env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
+        """``base`` (default ``os.environ``) without CONFLICTING_ENV, plus ``env()``."""
+        merged = {
+            k: v
+            for k, v in (os.environ if base is None else base).items()
+            if k not in CONFLICTING_ENV
+        }
+        merged.update(self.env())
+        return merged
+
+    def stats(self) -> dict[str, Any]:
+        """Request counts; see ``reportgen.sandbox.stats`` for the shape."""
+        return self._stats.snapshot()
+
+    def reset_stats(self) -> None:
+        """Start counting from zero."""
+        self._stats.reset()
+
+    def set_faults(self, *faults: Fault, seed: int | None = None) -> None:
+        """Replace the active faults."""
+        self._faults.set(faults, seed)
+
+    def clear_faults(self) -> None:
+        """Remove every fault."""
+        self._faults.clear()
+
+    def faults(self) -> dict[str, Any]:
+        """The active faults and how often each fired."""
+        return self._faults.describe()
+
+    def request(
+        self, method: str, path: str, payload: Any = None, *, api_key: str | None = None
+    ) -> HTTPResult:
+        """One raw HTTP request (JSON in and out), authenticated with ``api_key`` or ours."""
+        data = None if payload is None else json.dumps(payload).encode()
+        token = base64.b64encode(f"api:{api_key or self.api_key}".encode()).decode()
+        req = urllib.request.Request(self.base_url + path, data=data, method=method)
+        req.add_header("Authorization", f"Basic {token}")
+        req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                status, headers, body = resp.status, dict(resp.headers), resp.read()
+        except urllib.error.HTTPError as err:
+            status, headers, body = err.code, dict(err.headers), err.read()
+        try:
+            parsed = json.loads(body) if body else None
+        except json.JSONDecodeError:
+            parsed = None
+        return HTTPResult(status, headers, parsed)
+
+    def graphql(
+        self, query: str, variables: Mapping[str, Any] | None = None, *, api_key: str | None = None
+    ) -> HTTPResult:
+        """POST a GraphQL request the way wandb-core does (``operationName`` empty)."""
+        payload = {"query": query, "variables": dict(variables or {}), "operationName": ""}
+        return self.request("POST", "/graphql", payload, api_key=api_key)

@@ -1,0 +1,71 @@
+"""Request accounting, for tests and benchmarks that assert on traffic.
+
+Every request that reaches the sandbox is counted once, including ones a fault then fails (the
+client did send it) and retries (each is a request). Writes are unambiguous: ``writes`` counts
+GraphQL mutations and nothing else. Run logging outside GraphQL has its own kinds:
+``file_stream`` (history/summary chunks) and ``upload`` (run files PUT to the URLs that
+``createRunFiles`` hands out); neither counts as a read or a write. Admin endpoints
+(``/_sandbox/...``) are not counted.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from typing import Any
+
+QUERY, MUTATION = "query", "mutation"
+FILE_STREAM, UPLOAD, TELEMETRY = "file_stream", "upload", "telemetry"
+UNAUTHORIZED, INVALID = "unauthorized", "invalid"
+
+
+class Stats:
+    """Thread-safe counters by operation name and by kind."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything counted so far."""
+        with self._lock:
+            self._operations: Counter[str] = Counter()
+            self._writes: Counter[str] = Counter()
+            self._kinds: Counter[str] = Counter()
+            self._faults: Counter[tuple[str, str]] = Counter()
+
+    def record(self, name: str, kind: str) -> None:
+        """Count one request: ``name`` is the operation (or endpoint) name, ``kind`` its kind."""
+        with self._lock:
+            self._operations[name] += 1
+            self._kinds[kind] += 1
+            if kind == MUTATION:
+                self._writes[name] += 1
+
+    def record_fault(self, name: str, action: str) -> None:
+        """Count one injected failure (``429``, ``500`` or ``drop``) or delay (``latency``)."""
+        with self._lock:
+            self._faults[(name, action)] += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        """A JSON-ready copy::
+
+        {"requests": 9, "reads": 4, "writes": 1,
+         "operations": {"Viewer": 3, "UpsertView2": 1, "file_stream": 2, ...},
+         "write_operations": {"UpsertView2": 1},
+         "kinds": {"query": 4, "mutation": 1, "file_stream": 2, "upload": 2},
+         "faults": {"Viewer": {"500": 1}}}
+        """
+        with self._lock:
+            faults: dict[str, dict[str, int]] = {}
+            for (name, action), count in sorted(self._faults.items()):
+                faults.setdefault(name, {})[action] = count
+            return {
+                "requests": sum(self._kinds.values()),
+                "reads": self._kinds[QUERY],
+                "writes": self._kinds[MUTATION],
+                "operations": dict(sorted(self._operations.items())),
+                "write_operations": dict(sorted(self._writes.items())),
+                "kinds": dict(sorted(self._kinds.items())),
+                "faults": faults,
+            }
