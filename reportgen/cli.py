@@ -13,9 +13,12 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from reportgen.validate import ValidationResult
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -64,14 +67,20 @@ def validate(paths: tuple[Path, ...], fmt: str | None, strict: bool) -> int:
     return EXIT_FAILURE if failed else EXIT_OK
 
 
-def _object_listing(result: object) -> str:
-    from reportgen.validate import ValidationResult
+def _object_listing(result: ValidationResult) -> str:
+    from reportgen.expand import EnvError, resolve_env
 
-    assert isinstance(result, ValidationResult)
+    def shown(text: str) -> str:
+        try:
+            return resolve_env(text)
+        except EnvError:
+            return text
+
     lines = []
     for obj in result.objects:
         body = obj.instance.data[obj.kind]
-        where = f"{body.get('entity', '$WANDB_ENTITY')}/{body.get('project')}"
+        entity = shown(str(body.get("entity", "${WANDB_ENTITY}")))
+        where = f"{entity}/{shown(str(body.get('project')))}"
         lines.append(f"  {obj.kind:<11} {obj.key:<28} {where}\n")
     files = len(result.files)
     head = f"ok: {len(result.objects)} object{'s' * (len(result.objects) != 1)} in {files} file{'s' * (files != 1)}\n"
