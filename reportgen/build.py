@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from reportgen import model as m
-from reportgen.compile import compile_view, expand
+from reportgen.compile import CompileError, compile_view, expand
 from reportgen.normalize import canonical_json, normalize
 from reportgen.parse import parse_instances
-from reportgen.problems import ReportgenError
+from reportgen.problems import Problem, ReportgenError
 from reportgen.validate import validate_paths
 from reportgen.viewspec import ProjectIds, view_spec, view_type
 
@@ -73,7 +73,18 @@ def build_views(paths: Sequence[Path], environ: Mapping[str, str] | None = None)
     if not result.ok:
         raise ReportgenError("the specs have problems", result.problems)
     specs = parse_instances(result.instances, environ)
-    return [BuiltView(view, compile_view(view)) for view in expand(specs)]
+    views: list[BuiltView] = []
+    problems: list[Problem] = []
+    for view in expand(specs):
+        try:
+            views.append(BuiltView(view, compile_view(view)))
+        except CompileError as exc:
+            where = view.source
+            message = f"{view.kind} {view.key!r}: {exc.message}"
+            problems.append(Problem(where.file, where.line, where.col, exc.code, message))
+    if problems:
+        raise ReportgenError("W&B cannot store some specs as written", problems)
+    return views
 
 
 def output_name(built: BuiltView) -> str:

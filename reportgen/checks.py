@@ -27,9 +27,14 @@ def check(instance: Instance) -> list[Problem]:
     """Semantic problems of one (schema-shaped) instance."""
     checker = _Checker(instance)
     data = instance.data
+    kinds = {
+        "workspace": checker.workspace,
+        "report": checker.report,
+        "leaderboard": checker.leaderboard,
+    }
     for kind, body in data.items():
-        if isinstance(body, dict):
-            getattr(checker, kind, lambda body, path: None)(body, (kind,))
+        if kind in kinds and isinstance(body, dict):
+            kinds[kind](body, (kind,))
     return checker.problems
 
 
@@ -63,6 +68,7 @@ def split_metric(text: str) -> tuple[Ref, str]:
 
 class _Checker:
     def __init__(self, instance: Instance) -> None:
+        self.instance = instance
         self.doc = instance.doc
         self.label = instance.label
         self.problems: list[Problem] = []
@@ -70,6 +76,8 @@ class _Checker:
     def add(
         self, path: JsonPath, code: str, message: str, offset: int | None = None, key: bool = False
     ) -> None:
+        if offset is not None:
+            offset = self.instance.template_offset(path, offset)
         self.problems.append(
             self.doc.problem(path, code, message + self.label, offset=offset, key=key)
         )
@@ -207,8 +215,6 @@ class _Checker:
             if kind == "parallel_coordinates":
                 for j, text in _strings(panel.get("columns")):
                     self.data_ref(text, (*where, "columns", j))
-            if kind == "parameter_importance":
-                self.data_ref(panel.get("metric"), (*where, "metric"))
 
     def data_ref(self, text: Any, path: JsonPath) -> None:
         """A reference that W&B only accepts for config and summary values."""

@@ -22,11 +22,21 @@ from wandb_workspaces import expr
 
 from reportgen import leaderboard
 from reportgen import model as m
+from reportgen.filters import FilterError
 from reportgen.filterv2 import to_v2
 from reportgen.refs import Ref, Section
 
 TOOLTIP = {"default": "default", "all": "all_runs", "single": "single"}
 POINTS = {"bucketing": "bucketing", "downsampling": "downsampling"}
+
+
+class CompileError(ValueError):
+    """A validated spec that W&B cannot store as written; `code` is the problem code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
 
 
 def expand(specs: Sequence[m.Spec]) -> list[m.View]:
@@ -73,6 +83,14 @@ def metric(ref: Ref) -> Any:
     return expr.Metric(front_name(ref))
 
 
+def group_metric(ref: Ref) -> Any:
+    """A workspace group-by key. Config keys are given whole (`lr.value`, `a.value.b`), which
+    the library passes through (`expr.groupby_str_to_key`); given bare, it inserts `.value`
+    itself, wrongly for a nested key named `value`, and renames keys spelled like its
+    front-end run names (`config.State` -> `state.value`)."""
+    return expr.Config(config_path(ref.name)) if ref.section is Section.CONFIG else metric(ref)
+
+
 def report_metric(ref: Ref) -> Any:
     if ref.section is Section.CONFIG:
         return wr.Config(ref.name)
@@ -82,16 +100,25 @@ def report_metric(ref: Ref) -> Any:
 
 
 def group_string(ref: Ref) -> str:
-    """A report run set group-by string (`config.x`, `summary.x`, `run.group`)."""
+    """A report run set group-by string (`config.x.value`, `summary.x`, `run.group`); config
+    keys whole, as in `group_metric`."""
     if ref.section is Section.RUN:
         return f"run.{ref.attribute.backend}"
-    return f"{ref.section.value}.{ref.name}"
+    if ref.section is Section.CONFIG:
+        return f"config.{config_path(ref.name)}"
+    return f"summary.{ref.name}"
 
 
 def panel_group(ref: Ref | None) -> Any:
+    """A panel groupBy: a config key (whole, as in `group_metric`) or a run attribute. W&B
+    panels cannot group by a summary metric (the library crashes on one, REPORT 5.3)."""
     if ref is None:
         return None
-    return wr.Config(ref.name) if ref.section is Section.CONFIG else wr.Metric(front_name(ref))
+    if ref.section is Section.CONFIG:
+        return wr.Config(config_path(ref.name))
+    if ref.section is Section.SUMMARY:
+        raise CompileError("RG304", f"panels group by a config key or a run attribute, not {ref}")
+    return wr.Metric(front_name(ref))
 
 
 # panels
@@ -201,7 +228,11 @@ def _stash_filters(target: Any, runset: m.Runset, filter_string: str) -> None:
     The library emits a stashed filterV2 verbatim while the filter string is unchanged
     (REPORT.md 7); the string stays empty so the library's parser never sees our filter.
     """
-    v2 = to_v2(runset.filter.tree if runset.filter else None)
+    try:
+        v2 = to_v2(runset.filter.tree if runset.filter else None)
+    except FilterError as exc:
+        assert runset.filter is not None
+        raise CompileError("RG201", f"filter {runset.filter.text!r}: {exc.message}") from None
     object.__setattr__(target, "_stashed_filters_v2", v2)
     object.__setattr__(target, "_stashed_filter_string", filter_string)
 
@@ -212,7 +243,7 @@ def compile_workspace(view: m.Workspace) -> ws.Workspace:
     runset_settings = ws.RunsetSettings(
         query=runset.search,
         regex_query=runset.search_regex,
-        groupby=[metric(r) for r in runset.group_by],
+        groupby=[group_metric(r) for r in runset.group_by],
         run_settings=_run_settings(runset, ws.RunSettings),
         pinned_columns=[column(r) for r in runset.columns.pinned],
         pinned_runs=list(runset.pinned_runs),

@@ -12,6 +12,7 @@ validate on machines without credentials.
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -44,6 +45,28 @@ class Instance:
     data: dict[str, Any]
     bindings: dict[str, Any] = field(default_factory=dict)
 
+    def template_offset(self, path: JsonPath, offset: int) -> int:
+        """Where character `offset` of the stamped string at `path` comes from in the
+        template: the same character, or the `${{` of the substitution it falls in."""
+        template: Any = self.doc.data
+        for part in path:
+            try:
+                template = template[part]
+            except (KeyError, IndexError, TypeError):
+                return offset
+        if not self.bindings or not isinstance(template, str):
+            return offset
+        shift = 0  # stamped length minus template length, so far
+        for match in _MATRIX_REF.finditer(template):
+            start = match.start() + shift
+            if offset < start:
+                break
+            rendered = len(_render(match.group(1), self.bindings))
+            if offset < start + rendered:
+                return match.start()
+            shift += rendered - len(match.group())
+        return offset - shift
+
     @property
     def label(self) -> str:
         """`(matrix dataset=CIFAR-10)` for messages, or an empty string."""
@@ -54,19 +77,29 @@ class Instance:
 
 
 def expand(doc: Document) -> tuple[list[Instance], list[Problem]]:
-    """Instances of a document, and the problems of its matrix and templates."""
+    """Instances of a document, and the problems of its matrix and templates.
+
+    A malformed matrix yields no instances and no problem here: the schema reports it.
+    """
     data = doc.data
+    if data is None:
+        return [Instance(doc, {})], []
     if not isinstance(data, dict):
-        return [Instance(doc, {})] if data is None else [], []
+        found = "a list" if isinstance(data, list) else f"{data!r}"
+        msg = f"a document is a mapping with one of workspace, report or leaderboard, not {found}"
+        return [], [doc.problem((), "RG103", msg)]
     matrix = data.get("matrix")
     problems = list(_template_problems(doc, data, (), set(_variables(matrix))))
     if matrix is None:
         return [Instance(doc, data)], problems
-    rows = list(_combinations(matrix))
-    if len(rows) > MAX_COMBINATIONS:
-        msg = f"matrix has {len(rows)} combinations; the limit is {MAX_COMBINATIONS}"
+    count = _count(matrix)
+    if count > MAX_COMBINATIONS:
+        msg = f"matrix has {count} combinations; the limit is {MAX_COMBINATIONS}"
         return [], [*problems, doc.problem(("matrix",), "RG504", msg)]
-    if problems or not rows:
+    if isinstance(matrix, list):
+        problems.extend(_missing_variables(doc, matrix))
+    rows = _rows(matrix)
+    if rows is None or problems:
         return [], problems
     body = {k: v for k, v in data.items() if k != "matrix"}
     return [Instance(doc, _substitute(body, row), row) for row in rows], problems
@@ -76,19 +109,46 @@ def _variables(matrix: Any) -> list[str]:
     if isinstance(matrix, dict):
         return [str(k) for k in matrix]
     if isinstance(matrix, list):
-        return [str(k) for row in matrix if isinstance(row, dict) for k in row]
+        return list(dict.fromkeys(str(k) for row in matrix if isinstance(row, dict) for k in row))
     return []
 
 
-def _combinations(matrix: Any) -> Iterator[dict[str, Any]]:
-    """Every row of a matrix of either form; malformed matrices (the schema's job) yield none."""
+def _count(matrix: Any) -> int:
+    """How many instances a matrix stamps, without building them."""
     if isinstance(matrix, dict):
-        if all(isinstance(v, list) and v for v in matrix.values()):
-            names = list(matrix)
-            for values in itertools.product(*(matrix[n] for n in names)):
-                yield dict(zip(names, values, strict=True))
-    elif isinstance(matrix, list):
-        yield from (row for row in matrix if isinstance(row, dict))
+        return math.prod(len(v) if isinstance(v, list) else 1 for v in matrix.values())
+    return len(matrix) if isinstance(matrix, list) else 0
+
+
+def _rows(matrix: Any) -> list[dict[str, Any]] | None:
+    """Every row of a matrix of either form, or None if it is malformed."""
+    if isinstance(matrix, dict):
+        columns = list(matrix.values())
+        if not columns or not all(
+            isinstance(v, list) and v and all(map(_is_scalar, v)) for v in columns
+        ):
+            return None
+        product = itertools.product(*columns)
+        return [dict(zip(matrix, values, strict=True)) for values in product]
+    rows = matrix if isinstance(matrix, list) else []
+    if rows and all(isinstance(r, dict) and r and all(map(_is_scalar, r.values())) for r in rows):
+        return list(rows)
+    return None
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, (str, int, float))  # bool is an int
+
+
+def _missing_variables(doc: Document, rows: list[Any]) -> Iterator[Problem]:
+    """In the list form, every row defines every variable some row defines."""
+    names = list(dict.fromkeys(k for row in rows if isinstance(row, dict) for k in row))
+    for i, row in enumerate(rows):
+        missing = [n for n in names if n not in row] if isinstance(row, dict) else []
+        if missing:
+            listed = ", ".join(repr(n) for n in missing)
+            msg = f"matrix row {i + 1} does not define {listed}; every row defines every variable"
+            yield doc.problem(("matrix", i), "RG501", msg)
 
 
 def _template_problems(
@@ -96,7 +156,8 @@ def _template_problems(
 ) -> Iterator[Problem]:
     if isinstance(value, dict):
         for k, v in value.items():
-            if path or k != "matrix":
+            # matrix and x- keys are not templates; what x- anchors hold is checked where used.
+            if path or not (k == "matrix" or k.startswith("x-")):
                 yield from _template_problems(doc, v, (*path, k), names)
     elif isinstance(value, list):
         for i, v in enumerate(value):
@@ -125,10 +186,13 @@ def _string_problems(
     stripped = _MATRIX_REF.sub(lambda m: " " * len(m.group()), text)
     in_env_field = len(path) == 2 and path[0] in KINDS and path[1] in ENV_FIELDS
     for match in _ENV_REF.finditer(stripped):
+        well_formed = _ENV_BODY.match(match.group(1)) is not None
         if not in_env_field:
-            msg = "environment references (${VAR}) work only in entity and project"
-            yield doc.problem(path, "RG503", msg, offset=match.start())
-        elif _ENV_BODY.match(match.group(1)) is None:
+            # ${run:displayName} in a legend is W&B's template, not ours: leave it alone.
+            if well_formed:
+                msg = "environment references (${VAR}) work only in entity and project"
+                yield doc.problem(path, "RG503", msg, offset=match.start())
+        elif not well_formed:
             msg = "malformed environment reference; write ${VAR} or ${VAR:-default}"
             yield doc.problem(path, "RG502", msg, offset=match.start())
 

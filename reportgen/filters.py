@@ -21,6 +21,7 @@ W&B filters have no strict `<` or `>`: wandb-workspaces silently rewrites them t
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import TypeAlias
@@ -202,8 +203,7 @@ class _Parser:
         number = _NUMBER.match(text, i)
         if number and not _continues_name(text, number.end()):
             self.i = number.end()
-            literal = number.group()
-            return float(literal) if any(c in literal for c in ".eE") else int(literal)
+            return _number(number.group(), i)
         word = _WORD.match(text, i)
         if word and not _continues_name(text, word.end()):
             lowered = word.group().lower()
@@ -253,20 +253,46 @@ class _Parser:
             raise FilterError("expected a duration such as 30m, 12h, 7d or 2w", self.i)
         self.i = match.end()
         seconds = float(match.group(1)) * UNITS[match.group(2)]
-        if seconds <= 0:
-            raise FilterError("a duration must be positive", match.start())
+        if not math.isfinite(seconds):
+            raise FilterError("duration out of range", match.start())
+        if round(seconds) <= 0:
+            raise FilterError("a duration must be at least one second", match.start())
         return round(seconds)
+
+
+def _number(literal: str, at: int) -> int | float:
+    """A JSON number: W&B stores filters as JSON, which has no infinities and (here) no
+    integers longer than Python converts."""
+    try:
+        value = float(literal) if any(c in literal for c in ".eE") else int(literal)
+    except ValueError:
+        raise FilterError("number too long", at) from None
+    if not math.isfinite(value):
+        raise FilterError("number out of range", at)
+    return value
 
 
 def _continues_name(text: str, end: int) -> bool:
     return end < len(text) and (text[end].isalnum() or text[end] in "_.-/")
 
 
-_ESCAPES = {"\\": "\\", '"': '"', "'": "'", "n": "\n", "t": "\t", "r": "\r", "/": "/"}
+_ESCAPES = {
+    "\\": "\\",
+    '"': '"',
+    "'": "'",
+    "n": "\n",
+    "t": "\t",
+    "r": "\r",
+    "/": "/",
+    "b": "\b",
+    "f": "\f",
+}
+_HEX4 = re.compile(r"[0-9a-fA-F]{4}")
 
 
 def _unescape(body: str, start: int) -> str:
-    r"""Decode backslash escapes: \\ \" \' \n \t \r \/ and \uXXXX."""
+    r"""Decode backslash escapes as JSON does: \\ \" \' \n \t \r \b \f \/ and \uXXXX (a
+    surrogate pair is one character)."""
     out: list[str] = []
     i = 0
     while i < len(body):
@@ -279,9 +305,17 @@ def _unescape(body: str, start: int) -> str:
         if code in _ESCAPES:
             out.append(_ESCAPES[code])
             i += 2
-        elif code == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", body[i + 2 : i + 6]):
-            out.append(chr(int(body[i + 2 : i + 6], 16)))
-            i += 6
+        elif code == "u" and _HEX4.fullmatch(body, i + 2, i + 6):
+            unit = int(body[i + 2 : i + 6], 16)
+            low = int(body[i + 8 : i + 12], 16) if _HEX4.fullmatch(body, i + 8, i + 12) else 0
+            if 0xD800 <= unit < 0xDC00 and body[i + 6 : i + 8] == "\\u" and 0xDC00 <= low < 0xE000:
+                out.append(chr(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)))
+                i += 12
+            elif 0xD800 <= unit < 0xE000:
+                raise FilterError("unpaired surrogate in \\u escape", start + 1 + i)
+            else:
+                out.append(chr(unit))
+                i += 6
         else:
             raise FilterError("invalid escape in string", start + 1 + i)
     return "".join(out)

@@ -9,7 +9,9 @@ JSON-like core: no Python objects, no binary, no sets.
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +28,7 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 100_000
+MAX_DEPTH = 64
 YAML_SUFFIXES = (".yaml", ".yml")
 
 JsonPath = tuple[str | int, ...]
@@ -40,8 +43,17 @@ _MERGE = "tag:yaml.org,2002:merge"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 _SCALAR_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP}
+# Line breaks as YAML (and libyaml's marks) count them.
+_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 _constructor = yaml.constructor.SafeConstructor()
+# Called directly, not through construct_object, which would keep every node in a cache.
+_CONSTRUCT = {
+    _INT: _constructor.construct_yaml_int,
+    _FLOAT: _constructor.construct_yaml_float,
+    _BOOL: _constructor.construct_yaml_bool,
+    _NULL: _constructor.construct_yaml_null,
+}
 
 
 @dataclass
@@ -71,9 +83,8 @@ class Document:
         if not isinstance(node, yaml.ScalarNode):
             return self.position(path)
         table = _char_positions(node, self.lines)
-        if table is None or not table:
+        if not 0 <= offset < len(table):
             return _mark(node)
-        offset = max(0, min(offset, len(table) - 1))
         line, col = table[offset]
         return (line + 1, col + 1)
 
@@ -138,7 +149,8 @@ def load_file(path: Path, display: str | None = None) -> LoadResult:
         if size > MAX_FILE_BYTES:
             msg = f"file is {size} bytes; spec files are limited to {MAX_FILE_BYTES} bytes"
             return LoadResult([], [Problem(name, 1, 1, "RG003", msg)])
-        raw = path.read_bytes()
+        with path.open("rb") as stream:  # bounded: a device or a growing file reports no size
+            raw = stream.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         return LoadResult([], [Problem(name, 1, 1, "RG001", "no such file or directory")])
     except IsADirectoryError:
@@ -165,16 +177,15 @@ def load_bytes(raw: bytes, name: str) -> LoadResult:
 
 
 def _byte_position(raw: bytes, index: int) -> tuple[int, int]:
-    before = raw[:index]
-    line = before.count(b"\n") + 1
-    col = index - (before.rfind(b"\n") + 1) + 1
-    return line, col
+    """1-based line and column of byte `index`, in characters and YAML lines as elsewhere."""
+    before = raw[:index].decode("utf-8", "replace").removeprefix("\ufeff")
+    return _text_position(before, len(before))
 
 
 def load_text(text: str, name: str) -> LoadResult:
     """Load every document of a YAML text."""
     documents: list[Document] = []
-    lines = text.split("\n")
+    lines = _BREAKS.split(text)
     try:
         for index, root in enumerate(yaml.compose_all(text, Loader=_Loader)):
             if root is None:
@@ -187,7 +198,19 @@ def load_text(text: str, name: str) -> LoadResult:
                 return LoadResult(documents, [Problem(name, line, col, exc.code, exc.message)])
             documents.append(doc)
     except yaml.MarkedYAMLError as exc:
-        return LoadResult(documents, [_syntax_problem(name, exc)])
+        return LoadResult(documents, [_syntax_problem(name, exc, lines)])
+    except yaml.reader.ReaderError as exc:  # libyaml gives a byte offset into UTF-8
+        index = len(
+            text.encode("utf-8", "surrogatepass")[: exc.position].decode("utf-8", "replace")
+        )
+        line, col = _text_position(text, index)
+        char = exc.character
+        what = f"U+{char:04X}" if isinstance(char, int) else repr(char)
+        msg = f"character {what} is not allowed in YAML (a control character)"
+        return LoadResult(documents, [Problem(name, line, col, "RG002", msg)])
+    except UnicodeEncodeError as exc:  # lone surrogates, from callers passing str
+        line, col = _text_position(text, exc.start)
+        return LoadResult(documents, [Problem(name, line, col, "RG002", "not valid Unicode")])
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
         return LoadResult(documents, [Problem(name, 1, 1, "RG004", f"YAML error: {exc}")])
     except RecursionError:
@@ -195,13 +218,25 @@ def load_text(text: str, name: str) -> LoadResult:
     return LoadResult(documents, [])
 
 
-def _syntax_problem(name: str, exc: yaml.MarkedYAMLError) -> Problem:
+def _text_position(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of character `index`, counting lines as YAML does."""
+    line, start = 1, 0
+    for match in _BREAKS.finditer(text, 0, index):
+        line, start = line + 1, match.end()
+    return line, index - start + 1
+
+
+def _syntax_problem(name: str, exc: yaml.MarkedYAMLError, lines: list[str]) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    if line > len(lines):  # libyaml ends a file without a final newline on a line of its own
+        line, col = len(lines), len(lines[-1]) + 1
     problem = exc.problem or "invalid YAML"
     context = f" ({exc.context})" if exc.context and exc.context != problem else ""
     if "undefined alias" in problem:
         return Problem(name, line, col, "RG006", f"undefined alias{context}")
+    if "maximum nesting depth" in problem:
+        return Problem(name, line, col, "RG006", f"YAML nested too deeply{context}")
     return Problem(name, line, col, "RG004", f"YAML syntax error: {problem}{context}")
 
 
@@ -212,17 +247,24 @@ class _Builder:
         self.doc = doc
         self.count = 0
         self.active: set[int] = set()
+        self.built: set[int] = set()
+        self.alias: JsonPath | None = None  # the outermost alias being expanded
 
     def build(self, node: yaml.Node, path: JsonPath = ()) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
-            msg = f"document expands to more than {MAX_NODES} values (aliases nested too deeply?)"
-            raise _LoadError(node, "RG006", msg)
+            raise self._too_big(node)
+        if len(path) > MAX_DEPTH:
+            raise _LoadError(node, "RG006", f"nested deeper than {MAX_DEPTH} levels")
         self.doc.nodes[path] = node
         if id(node) in self.active:
             raise _LoadError(node, "RG006", "recursive alias: a node contains itself")
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node)
+        outermost = self.alias is None and id(node) in self.built
+        if outermost:
+            self.alias = path
+        self.built.add(id(node))
         self.active.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):
@@ -233,7 +275,20 @@ class _Builder:
                 return self._mapping(node, path)
         finally:
             self.active.discard(id(node))
+            if outermost:
+                self.alias = None
         raise _LoadError(node, "RG004", "unexpected YAML node")  # pragma: no cover
+
+    def _too_big(self, node: yaml.Node) -> _LoadError:
+        """Point a billion-laughs file at the alias that blows up, not deep inside its anchor."""
+        alias = self.alias
+        if alias is None:
+            return _LoadError(node, "RG006", f"document has more than {MAX_NODES} values")
+        where = (
+            self.doc.key_nodes[alias] if isinstance(alias[-1], str) else self.doc.nodes[alias[:-1]]
+        )
+        msg = f"aliases here expand to more than {MAX_NODES} values"
+        return _LoadError(where, "RG006", msg)
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
         if node.tag not in _SCALAR_TAGS:
@@ -241,20 +296,23 @@ class _Builder:
         if node.tag in (_STR, _TIMESTAMP):
             return node.value
         try:
-            return _constructor.construct_object(node, deep=True)
-        except (yaml.constructor.ConstructorError, ValueError, OverflowError):
+            value = _CONSTRUCT[node.tag](node)
+        except (yaml.YAMLError, ValueError, ArithmeticError, LookupError):  # e.g. "!!int" alone
             raise _LoadError(
                 node, "RG007", f"invalid {node.tag.rsplit(':', 1)[-1]}: {node.value!r}"
             ) from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _LoadError(node, "RG007", f"{node.value!r} is not a number JSON can hold")
+        return value
 
     def _mapping(self, node: yaml.MappingNode, path: JsonPath) -> dict[str, Any]:
         if node.tag != _MAP:
             raise _LoadError(node, "RG007", f"unsupported tag {node.tag}")
         result: dict[str, Any] = {}
-        merged: list[yaml.MappingNode] = []
+        merged: list[tuple[yaml.Node, yaml.Node]] = []
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
-                merged.extend(self._merge_sources(value_node))
+                merged.extend(self._merge_pairs(key_node, value_node, set()))
                 continue
             key = self._key(key_node)
             child = (*path, key)
@@ -265,23 +323,49 @@ class _Builder:
                 raise _LoadError(key_node, "RG005", msg)
             self.doc.key_nodes[child] = key_node
             result[key] = self.build(value_node, child)
-        for source in merged:
-            for key_node, value_node in source.value:
-                key = self._key(key_node)
-                if key not in result:
-                    child = (*path, key)
-                    self.doc.key_nodes[child] = key_node
-                    result[key] = self.build(value_node, child)
+        for key_node, value_node in merged:
+            key = self._key(key_node)
+            if key not in result:
+                child = (*path, key)
+                self.doc.key_nodes[child] = key_node
+                result[key] = self.build(value_node, child)
         return result
 
-    def _merge_sources(self, node: yaml.Node) -> list[yaml.MappingNode]:
+    def _merge_pairs(
+        self, key: yaml.Node, node: yaml.Node, seen: set[int]
+    ) -> list[tuple[yaml.Node, yaml.Node]]:
+        """The pairs a merge key brings in, highest precedence first (as PyYAML flattens them):
+        each source's own keys, then what its own merge keys bring in."""
         if isinstance(node, yaml.MappingNode):
-            return [node]
-        if isinstance(node, yaml.SequenceNode) and all(
+            sources = [node]
+        elif isinstance(node, yaml.SequenceNode) and all(
             isinstance(n, yaml.MappingNode) for n in node.value
         ):
-            return list(node.value)
-        raise _LoadError(node, "RG007", "a merge key '<<' needs a mapping or a list of mappings")
+            sources = list(node.value)
+        else:
+            raise _LoadError(key, "RG007", "a merge key '<<' needs a mapping or a list of mappings")
+        pairs: list[tuple[yaml.Node, yaml.Node]] = []
+        for source in sources:
+            if source.tag != _MAP:
+                raise _LoadError(source, "RG007", f"unsupported tag {source.tag}")
+            if id(source) in self.active:
+                raise _LoadError(source, "RG006", "recursive alias: a mapping merges itself")
+            if id(source) in seen:  # merged twice: the first time wins every key anyway
+                continue
+            seen.add(id(source))
+            self.count += 1
+            if self.count > MAX_NODES:
+                raise self._too_big(source)
+            own = [(k, v) for k, v in source.value if k.tag != _MERGE]
+            pairs.extend(own)
+            self.active.add(id(source))
+            try:
+                for k, v in source.value:
+                    if k.tag == _MERGE:
+                        pairs.extend(self._merge_pairs(k, v, seen))
+            finally:
+                self.active.discard(id(source))
+        return pairs
 
     def _key(self, node: yaml.Node) -> str:
         if not isinstance(node, yaml.ScalarNode):
@@ -293,68 +377,103 @@ class _Builder:
         raise _LoadError(node, "RG009", msg)
 
 
-def _char_positions(node: yaml.ScalarNode, lines: list[str]) -> list[tuple[int, int]] | None:
-    """0-based (line, col) in the source of each character of a scalar's value, if mappable."""
+def _char_positions(node: yaml.ScalarNode, lines: list[str]) -> list[tuple[int, int]]:
+    """0-based (line, col) in the source of each character of a scalar's value, and one past
+    its end; only as far as the source could be matched character for character."""
     value = node.value
-    start, end = node.start_mark, node.end_mark
-    if node.style in ("|", ">"):
-        table = _block_positions(lines, start.line, end.line)
-    else:
-        table = _flow_positions(lines, start.line, start.column, node.style)
-    if table is None or len(table) < len(value):
-        return None
-    if not value:
-        return [(start.line, start.column)]
-    last_line, last_col = table[len(value) - 1]
-    return [*table[: len(value)], (last_line, last_col + 1)]
-
-
-def _block_positions(lines: list[str], first: int, last: int) -> list[tuple[int, int]] | None:
-    body = [i for i in range(first + 1, min(last + 1, len(lines))) if lines[i].strip()]
-    if not body:
-        return None
-    indent = min(len(lines[i]) - len(lines[i].lstrip(" ")) for i in body)
+    cells = _block_cells(node, lines) if node.style in ("|", ">") else _flow_cells(node, lines)
     table: list[tuple[int, int]] = []
-    for i in range(first + 1, min(last + 1, len(lines))):
-        text = lines[i]
-        table.extend((i, c) for c in range(indent, len(text)))
-        table.append((i, max(len(text), indent)))
+    for (line, col, ch), expected in zip(cells, value, strict=False):
+        if ch is not None and ch != expected:
+            break
+        table.append((line, col))
+    if value and len(table) == len(value):
+        line, col = table[-1]
+        table.append((line, col) if value.endswith("\n") else (line, col + 1))
     return table
 
 
-def _flow_positions(
-    lines: list[str], line: int, col: int, style: str | None
-) -> list[tuple[int, int]] | None:
-    """Walk a plain or quoted scalar, decoding escapes and folding as YAML does."""
-    table: list[tuple[int, int]] = []
-    quote = style if style in ("'", '"') else None
-    c = col + (1 if quote else 0)
-    while line < len(lines):
+# One character of a scalar's value: 0-based line and column, and the character (None when
+# it comes from an escape sequence).
+_Cell = tuple[int, int, str | None]
+_BLOCK_HEADER = re.compile(r"[|>]([1-9][+-]?|[+-]?[1-9]?)")
+
+
+def _block_cells(node: yaml.ScalarNode, lines: list[str]) -> list[_Cell]:
+    """Literal (|) and folded (>) scalars; an explicit indentation indicator is not mapped."""
+    start, end = node.start_mark, node.end_mark
+    header = _BLOCK_HEADER.match(lines[start.line], start.column)
+    if header is None or any(c.isdigit() for c in header.group(1)):
+        return []
+    last = min(end.line if end.column > 0 else end.line - 1, len(lines) - 1)
+    body = range(start.line + 1, last + 1)
+    content = [i for i in body if lines[i].strip()]
+    if not content:
+        return []
+    first = lines[content[0]]
+    indent = len(first) - len(first.lstrip(" "))
+    cells: list[_Cell] = []
+    previous: tuple[int, bool] | None = None
+    empty: list[int] = []
+    for i in body:
+        text = lines[i]
+        if not text.strip():
+            empty.append(i)
+            continue
+        normal = text[indent : indent + 1] not in (" ", "\t")
+        if previous is not None:
+            line, was_normal = previous
+            if not (node.style == ">" and was_normal and normal):
+                cells.append((line, len(lines[line]), "\n"))
+            elif not empty:
+                cells.append((line, len(lines[line]), " "))
+        cells.extend((e, min(indent, len(lines[e])), "\n") for e in empty)
+        empty = []
+        cells.extend((i, c, text[c]) for c in range(indent, len(text)))
+        previous = (i, normal)
+    if previous is not None:
+        cells.append((previous[0], len(lines[previous[0]]), "\n"))
+    return cells
+
+
+def _flow_cells(node: yaml.ScalarNode, lines: list[str]) -> list[_Cell]:
+    """Plain and quoted scalars: escapes decoded and lines folded as YAML does."""
+    quote = node.style if node.style in ("'", '"') else None
+    start, end = node.start_mark, node.end_mark
+    cells: list[_Cell] = []
+    previous: tuple[int, int] | None = None  # where the last line's content ended
+    empty: list[int] = []
+    joined = False  # the last line ended in an escaped line break
+    for line in range(start.line, min(end.line, len(lines) - 1) + 1):
         text = lines[line]
-        while c < len(text):
+        stop = end.column - (1 if quote else 0) if line == end.line else len(text)
+        if line != end.line:
+            stop = len(text[:stop].rstrip(" \t"))
+        c = start.column + (1 if quote else 0) if line == start.line else 0
+        if line != start.line:
+            c = len(text) - len(text.lstrip(" \t"))
+            if c >= stop and line != end.line:
+                empty.append(line)
+                continue
+            if previous is not None and not joined and not empty:
+                cells.append((*previous, " "))
+            cells.extend((e, 0, "\n") for e in empty)
+            empty = []
+        joined = False
+        while c < stop:
             ch = text[c]
             if quote == "'" and ch == "'":
-                if text[c + 1 : c + 2] == "'":
-                    table.append((line, c))
-                    c += 2
-                    continue
-                return table
-            if quote == '"' and ch == '"':
-                return table
-            if quote == '"' and ch == "\\":
-                table.append((line, c))
-                c += _escape_length(text, c)
-                continue
-            table.append((line, c))
-            c += 1
-        if quote is None:
-            return table
-        table.append((line, c))
-        line += 1
-        c = len(lines[line]) - len(lines[line].lstrip()) if line < len(lines) else 0
-    return table
-
-
-def _escape_length(text: str, c: int) -> int:
-    code = text[c + 1 : c + 2]
-    return {"x": 4, "u": 6, "U": 10}.get(code, 2)
+                cells.append((line, c, "'"))
+                c += 2
+            elif quote == '"' and ch == "\\":
+                if c + 1 >= len(text.rstrip(" \t")):
+                    joined = True
+                    break
+                code = text[c + 1]
+                cells.append((line, c, code if code in '\\"/' else None))
+                c += {"x": 4, "u": 6, "U": 10}.get(code, 2)
+            else:
+                cells.append((line, c, ch))
+                c += 1
+        previous = (line, stop)
+    return cells

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Sequence
 
@@ -10,9 +11,22 @@ from reportgen.problems import Problem
 FORMATS = ("text", "parsable", "github", "json")
 
 
+def _printable(text: str) -> str:
+    """A file name that is not UTF-8 (os.fsdecode keeps its bytes as lone surrogates) shown
+    with those bytes escaped, so that printing it cannot fail."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _printable_problems(problems: Sequence[Problem]) -> list[Problem]:
+    return [
+        dataclasses.replace(p, file=_printable(p.file), message=_printable(p.message))
+        for p in problems
+    ]
+
+
 def parsable(problems: Sequence[Problem], color: bool = False) -> str:
     """`file:line:col: [level] message (code)`, one per line: what editors and grep expect."""
-    return "".join(f"{p}\n" for p in problems)
+    return "".join(f"{p}\n" for p in _printable_problems(problems))
 
 
 def text(problems: Sequence[Problem], color: bool = False) -> str:
@@ -21,7 +35,7 @@ def text(problems: Sequence[Problem], color: bool = False) -> str:
         body = parsable(problems)
     else:
         lines = []
-        for p in problems:
+        for p in _printable_problems(problems):
             hue = "31" if p.is_error else "33"
             level = f"\x1b[{hue}m[{p.level.value}]\x1b[0m"
             lines.append(
@@ -42,9 +56,10 @@ def text(problems: Sequence[Problem], color: bool = False) -> str:
 def github(problems: Sequence[Problem], color: bool = False) -> str:
     """GitHub Actions workflow commands: annotations on the pull request's diff."""
     out = []
-    for p in problems:
+    for p in _printable_problems(problems):
         message = p.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        position = f"file={p.file},line={max(p.line, 1)},col={max(p.col, 1)}"
+        file = p.file.replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
+        position = f"file={file},line={max(p.line, 1)},col={max(p.col, 1)}"
         out.append(f"::{p.level.value} {position},title={p.code}::{message}\n")
     return "".join(out)
 
@@ -59,7 +74,7 @@ def as_json(problems: Sequence[Problem], color: bool = False) -> str:
             "code": p.code,
             "message": p.message,
         }
-        for p in problems
+        for p in _printable_problems(problems)
     ]
     return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
 

@@ -20,7 +20,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match, relevance
 
 from reportgen.expand import Instance
-from reportgen.load import JsonPath
+from reportgen.load import Document, JsonPath
 from reportgen.problems import Problem
 from reportgen.refs import did_you_mean
 
@@ -62,11 +62,25 @@ def validator() -> Draft202012Validator:
     return Draft202012Validator(schema())
 
 
+@cache
+def _matrix_validator() -> Draft202012Validator:
+    defs = schema()["$defs"]
+    return Draft202012Validator({"$defs": defs, "properties": {"matrix": defs["matrix"]}})
+
+
 def schema_problems(instance: Instance) -> list[Problem]:
     """Every schema violation of an instance, placed and worded for spec authors."""
     problems: list[Problem] = []
     for error in validator().iter_errors(instance.data):
         problems.extend(_problems(instance, error))
+    return problems
+
+
+def matrix_problems(doc: Document) -> list[Problem]:
+    """Schema violations of a document's `matrix` (its instances are checked without it)."""
+    problems: list[Problem] = []
+    for error in _matrix_validator().iter_errors(doc.data):
+        problems.extend(_problems(Instance(doc, doc.data), error))
     return problems
 
 
@@ -102,8 +116,25 @@ def _problems(instance: Instance, error: ValidationError) -> Iterator[Problem]:
     if validator_name in ("anyOf", "oneOf") and error.context:
         yield from _best(instance, error)
         return
+    if "propertyNames" in error.absolute_schema_path and isinstance(value, str):
+        msg = f"invalid name {value!r}: use letters, digits and '_', not starting with a digit"
+        yield doc.problem((*path, value), "RG105", msg + suffix, key=True)
+        return
     message, code = _message(error)
-    yield doc.problem(path, code, message + suffix, key=validator_name == "propertyNames")
+    if validator_name == "uniqueItems" and isinstance(value, list):
+        path = (*path, _first_repeat(value))
+    yield doc.problem(path, code, message + suffix)
+
+
+def _first_repeat(items: list[Any]) -> int:
+    """Index of the first item equal to an earlier one (as JSON Schema compares them)."""
+    seen: list[str] = []
+    for i, item in enumerate(items):
+        canonical = json.dumps(item, sort_keys=True)
+        if canonical in seen:
+            return i
+        seen.append(canonical)
+    return 0
 
 
 def _best(instance: Instance, error: ValidationError) -> Iterator[Problem]:
@@ -125,6 +156,12 @@ def _best(instance: Instance, error: ValidationError) -> Iterator[Problem]:
         msg = f"expected {' or '.join(dict.fromkeys(kinds))}, found {_describe(error.instance)}"
         yield instance.doc.problem(tuple(error.absolute_path), "RG103", msg + instance.label)
         return
+    fitting = [errs for errs in by_branch.values() if not _wrong_type(errs)]
+    if len(fitting) == 1:
+        # The value's type picks the form (a mapping for the mapping form): all its errors.
+        for e in fitting[0]:
+            yield from _problems(instance, e)
+        return
     matching = [e for e in context if e.validator != "type" or e.path] or context
     best = best_match(matching, key=relevance)
     others = max(0, len(by_branch) - 1)
@@ -138,6 +175,11 @@ def _best(instance: Instance, error: ValidationError) -> Iterator[Problem]:
             problem.message + note,
             problem.level,
         )
+
+
+def _wrong_type(errors: list[ValidationError]) -> bool:
+    """Whether an alternative failed only because the value is of another type."""
+    return len(errors) == 1 and errors[0].validator == "type" and not errors[0].path
 
 
 def _extras(value: dict[str, Any], schema_part: dict[str, Any]) -> list[str]:
@@ -175,7 +217,10 @@ def _message(error: ValidationError) -> tuple[str, str]:
         wanted = " or ".join(_TYPE_NAMES.get(str(k), str(k)) for k in kinds)
         return f"expected {wanted}, found {_describe(value)}", "RG103"
     if name in ("enum", "const"):
-        options = [str(o) for o in (expected if name == "enum" else [expected])]
+        options = [
+            o if isinstance(o, str) else json.dumps(o)
+            for o in (expected if name == "enum" else [expected])
+        ]
         if isinstance(value, str):
             hint = did_you_mean(value, options)
             what = "panel type" if error.path and error.path[-1] == "type" else "value"
@@ -188,8 +233,6 @@ def _message(error: ValidationError) -> tuple[str, str]:
         ref = _def_name(error)
         hint = _PATTERN_HINTS.get(ref or "", f"does not match {expected}")
         return f"invalid value {value!r}: {hint}", "RG105"
-    if name == "propertyNames":
-        return f"invalid name {value!r}: use letters, digits and '_'", "RG105"
     if name in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         words = {
             "minimum": "at least",

@@ -15,7 +15,7 @@ from reportgen.checks import check
 from reportgen.expand import KINDS, Instance, expand
 from reportgen.load import iter_spec_files, load_file
 from reportgen.problems import Level, Problem, has_errors
-from reportgen.schema import schema_problems
+from reportgen.schema import matrix_problems, schema_problems
 
 DEFAULT_PATHS = (Path("specs"),)
 
@@ -74,6 +74,8 @@ def _validate_file(path: Path, result: ValidationResult) -> None:
     for doc in documents:
         instances, problems = expand(doc)
         result.problems.extend(problems)
+        if isinstance(doc.data, dict) and "matrix" in doc.data:
+            result.problems.extend(matrix_problems(doc))
         seen: set[tuple[int, int, str, str]] = set()
         for instance in instances:
             shape = schema_problems(instance)
@@ -89,12 +91,18 @@ def _validate_file(path: Path, result: ValidationResult) -> None:
 
 def _check_duplicate_keys(result: ValidationResult) -> None:
     first: dict[str, ObjectRef] = {}
+    reported: set[tuple[str, int, int]] = set()
     for instance in result.instances:
         for obj in _objects(instance):
             result.objects.append(obj)
             seen = first.setdefault(obj.key, obj)
             if seen is obj:
                 continue
+            # A key without ${{ matrix.x }} repeats in every instance: report it once.
+            position = (instance.doc.file, *instance.doc.position(obj.path))
+            if position in reported:
+                continue
+            reported.add(position)
             line, col = seen.instance.doc.position(seen.path)
             where = f"{seen.instance.doc.file}:{line}:{col}"
             msg = f"duplicate key {obj.key!r}: also used at {where}{instance.label}"

@@ -1,0 +1,1 @@
+"""Hand-written wandb-workspaces twins of every spec and example (see ``twins``)."""

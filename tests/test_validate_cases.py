@@ -1,0 +1,447 @@
+"""`reportgen validate` over the case folders, and the CLI around it.
+
+Cases are data: `tests/cases/valid/` must validate without a single problem (warnings
+included), and each case of `tests/cases/invalid/` must report exactly the problems listed
+for it in `tests/cases/invalid/expected.yaml`, in output order. A few cases are bytes that
+do not belong in a text file (binary, non-UTF-8, oversized, CRLF, BOM): they are written
+from `GENERATED_*` below at run time and listed in the same expectations file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from reportgen import cli
+from reportgen.load import MAX_FILE_BYTES
+from reportgen.problems import Level, Problem
+from reportgen.schema import schema
+from reportgen.validate import ValidationResult, validate_paths
+
+REPO = Path(__file__).resolve().parents[1]
+CASES = REPO / "tests" / "cases"
+VALID = CASES / "valid"
+INVALID = CASES / "invalid"
+EXPECTED_FILE = INVALID / "expected.yaml"
+SPEC_SUFFIXES = (".yaml", ".yml")
+
+_SEED = (REPO / "specs" / "cifar10.yaml").read_bytes()
+
+
+def _padded(spec: bytes, size: int) -> bytes:
+    """A valid spec followed by comment lines, exactly `size` bytes long."""
+    line = b"# " + b"x" * 97 + b"\n"
+    body = spec + line * ((size - len(spec)) // len(line))
+    return body + b"#" * (size - len(body))
+
+
+GENERATED_VALID: dict[str, bytes] = {
+    # A UTF-8 byte order mark is allowed and does not shift columns.
+    "generated-bom.yaml": b"\xef\xbb\xbf" + _SEED.replace(b"cifar10", b"bom"),
+    # Windows line endings.
+    "generated-crlf.yaml": _SEED.replace(b"cifar10", b"crlf").replace(b"\n", b"\r\n"),
+    # Exactly at the size limit.
+    "generated-size-at-limit.yaml": _padded(_SEED.replace(b"cifar10", b"limit"), MAX_FILE_BYTES),
+}
+
+GENERATED_INVALID: dict[str, bytes] = {
+    "generated-latin1.yaml": b"# Latin-1.\nworkspace:\n  key: latin1\n  title: Caf\xe9 results\n",
+    "generated-bad-byte-after-multibyte.yaml": (
+        "workspace:\n  key: k\n  title: ñé".encode() + b"\xff\n"
+    ),
+    "generated-binary.yaml": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00",
+    "generated-nul-in-text.yaml": b"workspace:\n  key: k\n  title: ab\x00cd\n",
+    "generated-control-character.yaml": b"workspace:\n  title: a\x1b[31mred\n",
+    "generated-utf16.yaml": "workspace: {key: k, title: t, project: p}\n".encode("utf-16"),
+    "generated-bom-position.yaml": b"\xef\xbb\xbfworkspace: {key: bom, title: t}\n",
+    "generated-crlf-filter.yaml": (
+        b"# CRLF line endings.\r\nleaderboard:\r\n  key: crlf\r\n  title: t\r\n  project: p\r\n"
+        b'  metrics: [accuracy max]\r\n  filter: \'state == "finished"\r\n'
+        b"    and config.lr > 0.1'\r\n"
+    ),
+    "generated-oversized.yaml": _padded(_SEED, MAX_FILE_BYTES + 1),
+}
+
+
+def _load_expected() -> dict[str, Any]:
+    loaded = yaml.safe_load(EXPECTED_FILE.read_text(encoding="utf-8"))
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+EXPECTED = _load_expected()
+
+
+def _committed(folder: Path) -> list[str]:
+    """Case names in a folder: spec files and directories, hidden entries and expected.yaml aside."""
+    return sorted(
+        p.name
+        for p in folder.iterdir()
+        if not p.name.startswith(".")
+        and p != EXPECTED_FILE
+        and (p.is_dir() or p.suffix in SPEC_SUFFIXES)
+    )
+
+
+VALID_CASES = _committed(VALID) + sorted(GENERATED_VALID)
+INVALID_CASES = _committed(INVALID) + sorted(GENERATED_INVALID)
+
+
+def _case_path(folder: Path, name: str, generated: dict[str, bytes], tmp_path: Path) -> Path:
+    if name in generated:
+        path = tmp_path / name
+        path.write_bytes(generated[name])
+        return path
+    return folder / name
+
+
+def _show(problems: list[Problem]) -> str:
+    return "\n".join(str(p) for p in problems) or "(no problems)"
+
+
+def _relative(problem: Problem, root: Path) -> str:
+    return Path(problem.file).resolve().relative_to(root.resolve()).as_posix()
+
+
+def _assert_matches(problems: list[Problem], expected: list[list[Any]], where: str) -> None:
+    got = [[p.line, p.col, p.code] for p in problems]
+    want = [list(e[:3]) for e in expected]
+    assert got == want, f"{where}: expected {want}, got:\n{_show(problems)}"
+    for problem, entry in zip(problems, expected, strict=True):
+        if len(entry) > 3:
+            assert entry[3] in problem.message, f"{where}: {entry[3]!r} not in:\n{problem}"
+
+
+# The sweep.
+
+
+@pytest.mark.parametrize("name", VALID_CASES)
+def test_valid_case_has_no_problems(name: str, tmp_path: Path) -> None:
+    path = _case_path(VALID, name, GENERATED_VALID, tmp_path)
+    result = validate_paths([path])
+    assert result.problems == [], _show(result.problems)
+    assert result.objects, "a valid case declares at least one object"
+
+
+@pytest.mark.parametrize("name", INVALID_CASES)
+def test_invalid_case_reports_expected_problems(name: str, tmp_path: Path) -> None:
+    path = _case_path(INVALID, name, GENERATED_INVALID, tmp_path)
+    expected = EXPECTED[name]
+    result = validate_paths([path])
+    assert result.problems, f"{name}: no problems reported"
+    if path.is_dir():
+        assert isinstance(expected, dict), f"{name} is a directory: map its files to problems"
+        by_file: dict[str, list[Problem]] = {}
+        for problem in result.problems:
+            by_file.setdefault(_relative(problem, path), []).append(problem)
+        assert sorted(by_file) == sorted(expected), _show(result.problems)
+        for file, problems in by_file.items():
+            _assert_matches(problems, expected[file], f"{name}/{file}")
+    else:
+        assert isinstance(expected, list), f"{name} is a file: list its problems"
+        assert {Path(p.file).resolve() for p in result.problems} == {path.resolve()}
+        _assert_matches(result.problems, expected, name)
+
+
+def test_expectations_and_cases_match_one_to_one() -> None:
+    assert sorted(EXPECTED) == sorted(INVALID_CASES)
+
+
+def test_there_are_enough_invalid_cases() -> None:
+    assert len(INVALID_CASES) >= 60
+    families = {str(entry[2])[:4] for name in EXPECTED for entry in _entries(EXPECTED[name])}
+    assert families >= {"RG00", "RG10", "RG20", "RG30", "RG40", "RG50"}
+
+
+def _entries(expected: list[list[Any]] | dict[str, list[list[Any]]]) -> list[list[Any]]:
+    if isinstance(expected, dict):
+        return [e for problems in expected.values() for e in problems]
+    return expected
+
+
+def test_every_error_code_has_a_case() -> None:
+    codes = {str(e[2]) for name in EXPECTED for e in _entries(EXPECTED[name])}
+    wanted = {f"RG00{i}" for i in range(1, 10)} - {"RG001"}  # RG001: see the CLI tests
+    wanted |= {f"RG10{i}" for i in range(1, 9)} | {"RG201"}
+    wanted |= {f"RG30{i}" for i in range(1, 8)} | {"RG401"} | {f"RG50{i}" for i in range(1, 5)}
+    assert wanted <= codes, sorted(wanted - codes)
+
+
+def test_problems_are_sorted_and_unique_across_cases(tmp_path: Path) -> None:
+    for name, data in GENERATED_INVALID.items():
+        (tmp_path / name).write_bytes(data)
+    paths = [INVALID / n for n in _committed(INVALID)] + [tmp_path]
+    result = validate_paths(paths)
+    assert result.problems == sorted(set(result.problems))
+    expected_count = sum(len(_entries(e)) for e in EXPECTED.values())
+    assert len(result.problems) >= expected_count
+
+
+# What the valid cases cover: every kind, panel, block and matrix form.
+
+
+def _valid_result() -> ValidationResult:
+    return validate_paths([VALID])
+
+
+def _panels(data: dict[str, Any]) -> list[dict[str, Any]]:
+    panels = [p for s in data.get("workspace", {}).get("sections", []) for p in s.get("panels", [])]
+    for block in data.get("report", {}).get("blocks", []):
+        panels.extend(block.get("panels", {}).get("panels", []))
+    return panels
+
+
+def test_valid_cases_cover_the_language() -> None:
+    result = _valid_result()
+    defs = schema()["$defs"]
+    kinds = {
+        kind
+        for i in result.instances
+        for kind in ("workspace", "report", "leaderboard")
+        if kind in i.data
+    }
+    assert kinds == {"workspace", "report", "leaderboard"}
+    panel_types = {p["type"] for i in result.instances for p in _panels(i.data)}
+    assert panel_types == set(defs["panel"]["properties"]["type"]["enum"])
+    blocks = {
+        next(iter(b)) for i in result.instances for b in i.data.get("report", {}).get("blocks", [])
+    }
+    assert blocks == set(defs["block"]["properties"])
+    forms = {
+        type(i.doc.data["matrix"]).__name__ for i in result.instances if "matrix" in i.doc.data
+    }
+    assert forms == {"dict", "list"}
+    assert any(i.doc.index > 0 for i in result.instances), "a multi-document file"
+    assert any(k.startswith("x-") for i in result.instances for k in i.doc.data), "x- keys"
+
+
+# The CLI.
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.run(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+PARSABLE = re.compile(
+    r"^(?P<file>.+):(?P<line>\d+):(?P<col>\d+): \[(error|warning)\] .+ \((RG\d{3})\)$"
+)
+
+
+def test_cli_valid_exits_0_and_lists_objects(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(capsys, "validate", str(VALID / "leaderboard-full.yaml"))
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0] == "ok: 3 objects in 1 file"
+    assert "full-leaderboard-resnet50" in out
+
+
+def test_cli_defaults_to_specs(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO)
+    code, out, _ = _run(capsys, "validate", "--strict")
+    assert code == 0
+    assert "cifar10-resnet50" in out
+
+
+def test_cli_invalid_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "validate", str(INVALID / "unknown-key-typo.yaml"))
+    assert code == 1
+    assert "7:3: [error] unknown key 'colums'; did you mean 'columns'? (RG101)" in out
+
+
+def test_cli_parsable_lines_are_the_problems(capsys: pytest.CaptureFixture[str]) -> None:
+    case = INVALID / "filter-run-attributes.yaml"
+    code, out, _ = _run(capsys, "validate", "--format", "parsable", str(case))
+    assert code == 1
+    lines = out.splitlines()
+    assert all(PARSABLE.match(line) for line in lines), out
+    assert lines == [str(p) for p in validate_paths([case]).problems]
+    assert [line.split(":")[1:3] for line in lines][:2] == [["7", "20"], ["9", "39"]]
+
+
+def test_cli_json_has_every_field(capsys: pytest.CaptureFixture[str]) -> None:
+    case = INVALID / "missing-all.yaml"
+    code, out, _ = _run(capsys, "validate", "-f", "json", str(case))
+    assert code == 1
+    rows = json.loads(out)
+    assert [(r["line"], r["col"], r["code"], r["level"]) for r in rows] == [
+        (2, 9, "RG102", "error")
+    ] * 3
+    assert set(rows[0]) == {"file", "line", "col", "level", "code", "message"}
+    assert Path(rows[0]["file"]).resolve() == case.resolve()
+
+
+def test_cli_json_clean_is_an_empty_list(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "validate", "--format", "json", str(VALID / "report-minimal.yaml"))
+    assert (code, json.loads(out)) == (0, [])
+
+
+def test_cli_github_annotations(capsys: pytest.CaptureFixture[str]) -> None:
+    case = INVALID / "panel-unknown-type.yaml"
+    code, out, _ = _run(capsys, "validate", "--format", "github", str(case))
+    assert code == 1
+    first = out.splitlines()[0]
+    assert re.fullmatch(
+        r"::error file=.+panel-unknown-type\.yaml,line=9,col=17,title=RG104::.+", first
+    )
+    assert "did you mean 'scatter'?" in first
+
+
+def test_cli_github_is_the_default_in_actions(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    code, out, _ = _run(capsys, "validate", str(INVALID / "dupkey-nested.yaml"))
+    assert code == 1
+    assert out.startswith("::error file=")
+
+
+def test_cli_text_has_a_summary(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    paths = [str(INVALID / "missing-all.yaml"), str(INVALID / "empty-file.yaml")]
+    code, out, _ = _run(capsys, "validate", "--format", "text", *paths)
+    assert code == 1
+    assert out.splitlines()[-1] == "3 errors, 1 warning in 2 files"
+    assert "\x1b[" not in out  # no colour when not on a terminal
+
+
+def test_cli_warnings_fail_only_with_strict(capsys: pytest.CaptureFixture[str]) -> None:
+    empty = str(INVALID / "empty-file.yaml")
+    assert _run(capsys, "validate", empty)[0] == 0
+    assert _run(capsys, "validate", "--strict", empty)[0] == 1
+    (problem,) = validate_paths([Path(empty)]).problems
+    assert problem.level is Level.WARNING
+
+
+def test_cli_missing_path_and_empty_directory(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, _ = _run(capsys, "validate", "-f", "parsable", str(tmp_path / "nope.yaml"))
+    assert code == 1
+    assert out.endswith(":1:1: [error] no such file or directory (RG001)\n")
+    code, out, _ = _run(capsys, "validate", "-f", "parsable", str(tmp_path))
+    assert code == 1
+    assert "no spec files (*.yaml, *.yml) found (RG001)" in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["validate", "--bogus"],
+        ["validate", "--format", "xml", "specs"],
+        ["nosuchcommand"],
+        ["validate", "-f"],
+    ],
+)
+def test_cli_bad_usage_exits_1_not_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(capsys, *argv)
+    assert code == 1
+    assert err.strip() and "Traceback" not in err
+
+
+def test_cli_schema_prints_the_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "schema")
+    assert code == 0
+    assert json.loads(out) == json.loads((REPO / "schemas" / "reportgen.schema.json").read_text())
+
+
+GARBAGE: list[bytes] = [
+    b"",
+    b"\n\n\n",
+    b"---\n...\n---\n",
+    b"\xff\xfe\x00",
+    b"{{{{",
+    b"]",
+    b"- - - -",
+    b"&a [*a]",
+    b"workspace: &w {sections: [*w]}",
+    b"? ? ? ?",
+    b"!!python/object:os.system []",
+    b"%TAG ! tag:evil,2000:\n--- !x 1",
+    b"matrix: {a: [1]}\nworkspace: {key: '${{ matrix.a | slug }}${{', title: t, project: p}",
+    b"leaderboard: {key: k, title: t, project: p, metrics: ['`'], filter: '((((((('}",
+    b"report: {key: k, title: t, project: p, blocks: [{panels: {panels: [{type: 7}]}}]}",
+    b"x-a: " + b"[" * 70 + b"]" * 70,
+    b"a: " + b"{" * 2000,
+]
+
+
+def test_cli_github_escapes_file_names(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    odd = tmp_path / "a,b:c%.yaml"
+    odd.write_bytes(b"workspace: {key: k, title: t}\n")
+    code, out, _ = _run(capsys, "validate", "--format", "github", str(odd))
+    assert code == 1
+    assert "a%2Cb%3Ac%25.yaml,line=1,col=12,title=RG102::" in out
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_a_device_is_read_only_up_to_the_size_limit() -> None:
+    """/dev/zero reports size 0 and never ends: reading stops past the limit (RG003)."""
+    script = (
+        "import resource; resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30)); "
+        "from reportgen.cli import run; raise SystemExit(run(['validate', '-f', 'parsable', '/dev/zero']))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.startswith("/dev/zero:1:1: [error] file is 1048577 bytes"), done.stdout
+
+
+def test_cli_never_shows_a_traceback(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    for name, data in {**GENERATED_INVALID, **GENERATED_VALID}.items():
+        (tmp_path / name).write_bytes(data)
+    for i, data in enumerate(GARBAGE):
+        (tmp_path / f"garbage-{i}.yaml").write_bytes(data)
+    for fmt in ("text", "parsable", "github", "json"):
+        code, out, err = _run(
+            capsys, "validate", "-f", fmt, str(INVALID), str(VALID), str(tmp_path)
+        )
+        assert code == 1
+        assert err == "", err
+        assert "Traceback" not in out
+
+
+def test_cli_accepts_non_utf8_file_names(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    name = os.fsdecode(b"caf\xe9.yaml") if sys.platform != "win32" else "caf\u00e9.yaml"
+    (tmp_path / name).write_bytes(b"workspace: {key: k}\n")
+    code, out, err = _run(capsys, "validate", "-f", "json", str(tmp_path))
+    assert code == 1
+    assert err == ""
+    assert [r["code"] for r in json.loads(out)] == ["RG102", "RG102"]
+
+
+def test_validate_does_not_import_wandb() -> None:
+    """Start-up time: validate must not pull in wandb or wandb-workspaces."""
+    spec = REPO / "specs" / "cifar10.yaml"
+    run = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "reportgen", "validate", str(spec)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    imported = {
+        line.rsplit("|", 1)[-1].strip()
+        for line in run.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert "reportgen.validate" in imported, "the -X importtime listing is not what we think"
+    heavy = sorted(m for m in imported if m.split(".")[0] in ("wandb", "wandb_workspaces"))
+    assert heavy == []
