@@ -12,10 +12,19 @@ from collections.abc import Iterator
 from typing import Any
 
 from reportgen.expand import Instance
-from reportgen.filters import FilterError, parse_filter
+from reportgen.filters import BoolOp, FilterError, Node, parse_filter
+from reportgen.filterv2 import to_v2
 from reportgen.load import JsonPath
 from reportgen.problems import Problem
-from reportgen.refs import Ref, RefError, Section, parse_ref, parse_whole_ref
+from reportgen.refs import (
+    LIBRARY_RENAMES,
+    X_AXIS_NAMES,
+    Ref,
+    RefError,
+    Section,
+    parse_ref,
+    parse_whole_ref,
+)
 
 SORT_DIRECTIONS = ("asc", "desc")
 GOALS = ("max", "min")
@@ -88,9 +97,16 @@ class _Checker:
         runset = body.get("runset")
         if isinstance(runset, dict):
             self.runset(runset, (*path, "runset"), workspace=True)
+        settings = body.get("settings")
+        if isinstance(settings, dict):
+            self.history_key(settings.get("x"), (*path, "settings", "x"), axis=True)
         for i, section in _items(body.get("sections")):
             if isinstance(section, dict):
-                self.panels(section.get("panels"), (*path, "sections", i, "panels"))
+                where = (*path, "sections", i)
+                local = section.get("settings")
+                if isinstance(local, dict):
+                    self.history_key(local.get("x"), (*where, "settings", "x"), axis=True)
+                self.panels(section.get("panels"), (*where, "panels"))
 
     def report(self, body: dict[str, Any], path: JsonPath) -> None:
         for i, block in _items(body.get("blocks")):
@@ -103,7 +119,9 @@ class _Checker:
                 self.panels(grid.get("panels"), (*grid_path, "panels"))
 
     def leaderboard(self, body: dict[str, Any], path: JsonPath) -> None:
-        self.filter(body.get("filter"), (*path, "filter"))
+        base = self.filter(body.get("filter"), (*path, "filter"))
+        publish = body.get("publish")
+        workspace = not isinstance(publish, list) or "workspace" in publish
         seen: dict[Ref, int] = {}
         for i, text in _strings(body.get("metrics")):
             where = (*path, "metrics", i)
@@ -121,13 +139,24 @@ class _Checker:
                 )
             elif ref in seen:
                 self.add(where, "RG303", f"metric {ref} is listed twice", 0)
+            elif workspace:
+                self.renamed_sort(ref, where)
             seen.setdefault(ref, i)
-        self.sort_keys(body.get("tiebreak"), (*path, "tiebreak"), seen=set(seen))
+        self.sort_keys(
+            body.get("tiebreak"), (*path, "tiebreak"), seen=set(seen), workspace=workspace
+        )
         for i, text in _strings(body.get("columns")):
             self.ref(text, (*path, "columns", i))
+        curves = body.get("curves")
+        if isinstance(curves, dict):
+            self.history_key(curves.get("x"), (*path, "curves", "x"), axis=True)
+            self.history_keys(curves.get("y"), (*path, "curves", "y"))
         for i, variant in _items(body.get("variants")):
             if isinstance(variant, dict):
-                self.filter(variant.get("filter"), (*path, "variants", i, "filter"))
+                where = (*path, "variants", i, "filter")
+                extra = self.filter(variant.get("filter"), where)
+                if base is not None and extra is not None:
+                    self.depth(BoolOp("and", (base, extra)), where, combined=True)
 
     # parts
 
@@ -135,11 +164,14 @@ class _Checker:
         self.filter(runset.get("filter"), (*path, "filter"))
         sort = runset.get("sort")
         if isinstance(sort, str):
-            self.sort_key(sort, (*path, "sort"), set())
+            self.sort_key(sort, (*path, "sort"), set(), workspace=workspace)
         else:
-            self.sort_keys(sort, (*path, "sort"))
+            self.sort_keys(sort, (*path, "sort"), workspace=workspace)
         for i, text in _strings(runset.get("group_by")):
-            self.ref(text, (*path, "group_by", i))
+            where = (*path, "group_by", i)
+            ref = self.ref(text, where)
+            if ref is not None and ref.section is Section.SUMMARY:
+                self.renamed(ref.name, where, "group by")
         self.columns(runset.get("columns"), (*path, "columns"), workspace=workspace)
 
     def columns(self, columns: Any, path: JsonPath, *, workspace: bool) -> None:
@@ -169,12 +201,16 @@ class _Checker:
                     msg = f"workspace views keep only pinned columns; '{name}' works in report run sets"
                     self.add((*path, name), "RG306", msg, key=True)
 
-    def sort_keys(self, keys: Any, path: JsonPath, seen: set[Ref] | None = None) -> None:
+    def sort_keys(
+        self, keys: Any, path: JsonPath, seen: set[Ref] | None = None, *, workspace: bool = False
+    ) -> None:
         seen = set() if seen is None else seen
         for i, text in _strings(keys):
-            self.sort_key(text, (*path, i), seen)
+            self.sort_key(text, (*path, i), seen, workspace=workspace)
 
-    def sort_key(self, text: str, path: JsonPath, seen: set[Ref]) -> None:
+    def sort_key(
+        self, text: str, path: JsonPath, seen: set[Ref], *, workspace: bool = False
+    ) -> None:
         try:
             ref, _ = split_sort_key(text)
         except RefError as exc:
@@ -184,7 +220,34 @@ class _Checker:
             self.add(path, "RG304", f"runs cannot be sorted by {ref}", 0)
         elif ref in seen:
             self.add(path, "RG303", f"{ref} is already a sort key", 0)
+        elif workspace:
+            self.renamed_sort(ref, path)
         seen.add(ref)
+
+    def renamed_sort(self, ref: Ref, path: JsonPath) -> None:
+        """Workspace sort keys go through the library's renaming; report ones do not."""
+        if ref.section is not Section.RUN:
+            self.renamed(ref.name, path, "sort a workspace by", hint="report run sets keep it")
+
+    def renamed(self, name: str, path: JsonPath, use: str, *, hint: str = "") -> None:
+        backend = LIBRARY_RENAMES.get(name)
+        if backend is not None:
+            msg = (
+                f"wandb-workspaces reads {name!r} as W&B's {backend!r}, so it cannot {use} a key "
+                f"logged as {name!r}{'; ' + hint if hint else ''} (REPORT.md 4.1)"
+            )
+            self.add(path, "RG308", msg, 0)
+
+    def history_key(self, name: Any, path: JsonPath, *, axis: bool = False) -> None:
+        """A key as logged: the library renames the W&B app's front-end names (RG308)."""
+        if isinstance(name, str) and not (axis and name in X_AXIS_NAMES):
+            self.renamed(name, path, "plot")
+
+    def history_keys(self, value: Any, path: JsonPath) -> None:
+        if isinstance(value, str):
+            self.history_key(value, path)
+        for i, name in _strings(value):
+            self.history_key(name, (*path, i))
 
     def ref(self, text: str, path: JsonPath, *, key: bool = False) -> Ref | None:
         try:
@@ -193,13 +256,28 @@ class _Checker:
             self.add(path, "RG301", exc.message, None if key else exc.offset, key=key)
             return None
 
-    def filter(self, text: Any, path: JsonPath) -> None:
+    def filter(self, text: Any, path: JsonPath) -> Node | None:
         if not isinstance(text, str):
-            return
+            return None
         try:
-            parse_filter(text)
+            tree = parse_filter(text)
         except FilterError as exc:
             self.add(path, "RG201", exc.message, exc.offset)
+            return None
+        return tree if self.depth(tree, path) else None
+
+    def depth(self, tree: Node, path: JsonPath, *, combined: bool = False) -> bool:
+        """Whether W&B's filter bar can hold the tree (one level of parentheses)."""
+        try:
+            to_v2(tree)
+        except FilterError as exc:
+            if combined:
+                msg = f"combined with the leaderboard's filter by 'and': {exc.message}"
+                self.add(path, "RG201", msg, 0)
+            else:
+                self.add(path, "RG201", exc.message, exc.offset)
+            return False
+        return True
 
     def panels(self, panels: Any, path: JsonPath) -> None:
         for i, panel in _items(panels):
@@ -209,7 +287,17 @@ class _Checker:
             kind = panel.get("type")
             group = panel.get("group_by")
             if isinstance(group, str):
-                self.ref(group, (*where, "group_by"))
+                ref = self.ref(group, (*where, "group_by"))
+                if ref is not None and ref.section is Section.SUMMARY:
+                    msg = f"panels group by a config key or a run attribute, not {ref}"
+                    self.add((*where, "group_by"), "RG304", msg, 0)
+            if kind == "line":
+                self.history_key(panel.get("x"), (*where, "x"), axis=True)
+                self.history_keys(panel.get("y"), (*where, "y"))
+            elif kind == "bar":
+                self.history_keys(panel.get("metrics"), (*where, "metrics"))
+            elif kind == "scalar":
+                self.history_key(panel.get("metric"), (*where, "metric"))
             for axis in AXIS_PANELS.get(str(kind), ()):
                 self.data_ref(panel.get(axis), (*where, axis))
             if kind == "parallel_coordinates":

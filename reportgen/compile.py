@@ -277,7 +277,6 @@ def _settings(settings: m.WorkspaceSettings) -> ws.WorkspaceSettings:
             tooltip_number_of_runs=TOOLTIP.get(settings.tooltip_runs or ""),
             remove_legends_from_panels=None if settings.legends is None else not settings.legends,
             point_visualization_method=POINTS.get(settings.point_visualization or ""),
-            panel_search_query=settings.panel_search,
             sort_panels_alphabetically=settings.sort_panels,
             group_by_prefix=settings.group_panels_by,
         )

@@ -201,7 +201,6 @@ class WorkspaceSettings:
     legends: bool | None = None
     point_visualization: str | None = None
     auto_panels: bool = False
-    panel_search: str | None = None
     sort_panels: bool | None = None
     group_panels_by: str | None = None
 

@@ -293,7 +293,7 @@ def section(body: dict[str, Any]) -> m.Section:
 def settings(body: dict[str, Any]) -> m.WorkspaceSettings:
     plain = (
         "x", "x_min", "x_max", "ignore_outliers", "max_runs", "tooltip_runs", "legends",
-        "point_visualization", "panel_search", "sort_panels", "group_panels_by",
+        "point_visualization", "sort_panels", "group_panels_by",
     )  # fmt: skip
     return m.WorkspaceSettings(
         smoothing=smoothing(body.get("smoothing")),

@@ -54,6 +54,30 @@ _ATTRIBUTES = (
     RunAttribute("notes", "notes", "run:notes", filterable=False),
 )
 RUN_ATTRIBUTES: dict[str, RunAttribute] = {a.name: a for a in _ATTRIBUTES}
+# Names wandb-workspaces maps from the W&B app's front-end spelling to the backend one,
+# wherever it meets them: panel axes and metrics, workspace sort keys, run-set group-by
+# (REPORT.md 4.1). A logged key spelled like one of these cannot pass through unchanged.
+LIBRARY_RENAMES = {
+    "ID": "name",
+    "Name": "displayName",
+    "Tags": "tags",
+    "State": "state",
+    "CreatedTimestamp": "createdAt",
+    "Runtime": "duration",
+    "User": "username",
+    "Sweep": "sweep",
+    "Group": "group",
+    "JobType": "jobType",
+    "Hostname": "host",
+    "UsingArtifact": "inputArtifacts",
+    "OutputtingArtifact": "outputArtifacts",
+    "Step": "_step",
+    "RelativeTime(Wall)": "_absolute_runtime",
+    "RelativeTime(Process)": "_runtime",
+    "WallTime": "_timestamp",
+}
+# Of those, the x axes W&B offers by these names: meant as what they become.
+X_AXIS_NAMES = ("Step", "RelativeTime(Wall)", "RelativeTime(Process)", "WallTime")
 RUN_STATES = ("running", "finished", "crashed", "failed", "killed", "preempted", "pending")
 
 

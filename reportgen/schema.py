@@ -156,17 +156,17 @@ def _best(instance: Instance, error: ValidationError) -> Iterator[Problem]:
         msg = f"expected {' or '.join(dict.fromkeys(kinds))}, found {_describe(error.instance)}"
         yield instance.doc.problem(tuple(error.absolute_path), "RG103", msg + instance.label)
         return
+    others = max(0, len(by_branch) - 1)
+    note = f" ({others} other form{'s' if others != 1 else ''} also failed)" if others else ""
     fitting = [errs for errs in by_branch.values() if not _wrong_type(errs)]
     if len(fitting) == 1:
         # The value's type picks the form (a mapping for the mapping form): all its errors.
-        for e in fitting[0]:
-            yield from _problems(instance, e)
-        return
-    matching = [e for e in context if e.validator != "type" or e.path] or context
-    best = best_match(matching, key=relevance)
-    others = max(0, len(by_branch) - 1)
-    note = f" ({others} other form{'s' if others != 1 else ''} also failed)" if others else ""
-    for problem in _problems(instance, best) if best is not None else ():
+        chosen = [p for e in fitting[0] for p in _problems(instance, e)]
+    else:
+        matching = [e for e in context if e.validator != "type" or e.path] or context
+        best = best_match(matching, key=relevance)
+        chosen = list(_problems(instance, best)) if best is not None else []
+    for problem in chosen:
         yield Problem(
             problem.file,
             problem.line,
