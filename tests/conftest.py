@@ -1,6 +1,6 @@
 """Shared test fixtures.
 
-The W&B wire study (../shared/wandb-wire, next to the checkout) records what wandb 0.31.0 and
+The W&B wire study (shared/wandb-wire, next to the checkout or in /work) records what wandb 0.31.0 and
 wandb-workspaces 0.4.13 really send; tests cite it instead of guessing. Set
 REPORTGEN_WANDB_WIRE to point elsewhere.
 """
@@ -21,7 +21,10 @@ def _wire_dir() -> Path:
     env = os.environ.get("REPORTGEN_WANDB_WIRE")
     if env:
         return Path(env)
-    return REPO.parent / "shared" / "wandb-wire"
+    candidates = [
+        base / "shared" / "wandb-wire" for base in (REPO.parent, REPO.parent.parent, Path("/work"))
+    ]
+    return next((c for c in candidates if c.is_dir()), candidates[0])
 
 
 WIRE_DIR = _wire_dir()

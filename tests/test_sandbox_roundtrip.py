@@ -26,6 +26,7 @@ import wandb_workspaces.reports.v2 as wr
 from fidelity.losses import as_reloaded
 
 from reportgen.build import BuiltView, build_views
+from reportgen.identity import workspace_url
 from reportgen.load import iter_spec_files
 from reportgen.normalize import normalize
 from reportgen.sandbox import Sandbox
@@ -78,7 +79,7 @@ def save(view: BuiltView) -> tuple[str, str]:
         obj.save()
         return str(obj.id), str(obj.url)
     obj.save()
-    return str(obj._internal_id), str(obj.url)
+    return str(obj._internal_id), workspace_url(obj)
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.relative_to(REPO).as_posix())

@@ -11,6 +11,7 @@ import wandb
 import wandb_workspaces.workspaces as ws
 from wandb.errors import AuthenticationError
 
+from reportgen.identity import workspace_url
 from reportgen.sandbox import Sandbox
 from reportgen.sandbox.db import default_db_path
 
@@ -30,7 +31,7 @@ def test_data_survives_a_restart(tmp_path: Path, use_sandbox: Callable[[Sandbox]
         assert second.api_key == key  # a generated key is remembered with the data
         assert second.graphql(VIEWS).json == before
         use_sandbox(second)
-        loaded = ws.Workspace.from_url(workspace.url.replace(old_url, second.base_url))
+        loaded = ws.Workspace.from_url(workspace_url(workspace).replace(old_url, second.base_url))
         assert loaded.name == "Kept"
 
 

@@ -13,6 +13,7 @@ import wandb_workspaces.workspaces as ws
 from wandb_workspaces._graphql import execute_graphql
 from wandb_workspaces.reports.v2 import gql
 
+from reportgen.identity import workspace_url
 from reportgen.sandbox import Sandbox
 
 PROJECT = "views"
@@ -52,7 +53,7 @@ def test_workspace_round_trip_keeps_the_spec_identical(sb: Sandbox) -> None:
     assert stored["type"] == "project-view" and stored["displayName"] == "Leaderboard"
     assert "version" not in json.loads(stored["spec"])  # from_url would refuse it (REPORT.md 5.3)
 
-    loaded = ws.Workspace.from_url(workspace.url)
+    loaded = ws.Workspace.from_url(workspace_url(workspace))
     assert loaded.name == "Leaderboard"
     sb.reset_stats()
     loaded.save()
