@@ -74,13 +74,24 @@ def column(ref: Ref) -> str:
     return ref.attribute.column
 
 
+# The library spells the same three terms twice: in its expression module (workspaces)
+# and in its reports module.
+_WORKSPACE_TERMS = (expr.Config, expr.Summary, expr.Metric)
+_REPORT_TERMS = (wr.Config, wr.SummaryMetric, wr.Metric)
+
+
+def _term(ref: Ref, terms: tuple[Any, Any, Any]) -> Any:
+    config, summary, run = terms
+    if ref.section is Section.CONFIG:
+        return config(ref.name)
+    if ref.section is Section.SUMMARY:
+        return summary(ref.name)
+    return run(front_name(ref))
+
+
 def metric(ref: Ref) -> Any:
     """The wandb-workspaces expression object of a reference."""
-    if ref.section is Section.CONFIG:
-        return expr.Config(ref.name)
-    if ref.section is Section.SUMMARY:
-        return expr.Summary(ref.name)
-    return expr.Metric(front_name(ref))
+    return _term(ref, _WORKSPACE_TERMS)
 
 
 def group_metric(ref: Ref) -> Any:
@@ -92,11 +103,8 @@ def group_metric(ref: Ref) -> Any:
 
 
 def report_metric(ref: Ref) -> Any:
-    if ref.section is Section.CONFIG:
-        return wr.Config(ref.name)
-    if ref.section is Section.SUMMARY:
-        return wr.SummaryMetric(ref.name)
-    return wr.Metric(front_name(ref))
+    """The reports-module term of a reference (sort keys, scatter and parallel axes)."""
+    return _term(ref, _REPORT_TERMS)
 
 
 def group_string(ref: Ref) -> str:

@@ -8,6 +8,8 @@ runs of the run set's sort order: `max_runs`).
 
 from __future__ import annotations
 
+from typing import Any
+
 from reportgen import model as m
 from reportgen.refs import Ref, Section
 
@@ -66,6 +68,12 @@ def _label(ref: Ref) -> str:
     return f"run {ref.name}" if ref.section is Section.RUN else str(ref)
 
 
+def _identity(board: m.Leaderboard) -> dict[str, Any]:
+    """What a leaderboard's views share with it: key, title, place, description, source."""
+    names = ("key", "title", "entity", "project", "source", "description")
+    return {name: getattr(board, name) for name in names}
+
+
 def workspace(board: m.Leaderboard) -> m.Workspace:
     panels = curve_panels(board)
     sections: tuple[m.Section, ...] = ()
@@ -75,12 +83,7 @@ def workspace(board: m.Leaderboard) -> m.Workspace:
     x = board.curves.x if board.curves else None
     top_n = board.curves.top if board.curves else None
     return m.Workspace(
-        key=board.key,
-        title=board.title,
-        entity=board.entity,
-        project=board.project,
-        source=board.source,
-        description=board.description,
+        **_identity(board),
         runset=runset(board, workspace=True),
         settings=m.WorkspaceSettings(x=x, max_runs=top_n),
         sections=sections,
@@ -95,12 +98,4 @@ def report(board: m.Leaderboard) -> m.Report:
     blocks.append(
         m.PanelGrid(runsets=(runset(board, workspace=False),), panels=curve_panels(board))
     )
-    return m.Report(
-        key=board.key,
-        title=board.title,
-        entity=board.entity,
-        project=board.project,
-        source=board.source,
-        description=board.description,
-        blocks=tuple(blocks),
-    )
+    return m.Report(**_identity(board), blocks=tuple(blocks))
