@@ -41,6 +41,11 @@ def keys(sb: Sandbox, view_type: str, project: str = PROJECT) -> list[str]:
     return sorted(found)
 
 
+def url_of(out: str, kind: str, key: str) -> str:
+    """The URL apply printed for one object."""
+    return next(line.split()[-1] for line in out.splitlines() if line.split()[1:3] == [kind, key])
+
+
 @pytest.fixture
 def specs(tmp_path: Path) -> Path:
     target = tmp_path / "specs"
@@ -111,11 +116,7 @@ def test_edit_in_the_app_is_drift_for_exactly_that_view(
     import wandb_workspaces.workspaces as ws
 
     assert run(["apply", str(specs)]) == 0
-    url = next(
-        line.split()[-1]
-        for line in capsys.readouterr().out.splitlines()
-        if "workspace cifar10 " in line
-    )
+    url = url_of(capsys.readouterr().out, "workspace", "cifar10")
     edited = ws.Workspace.from_url(url)
     edited.sections[0].name = "Renamed in the app"
     edited.save()
@@ -140,11 +141,7 @@ def test_skip_drifted_leaves_the_edit(
     import wandb_workspaces.reports.v2 as wr
 
     assert run(["apply", str(specs)]) == 0
-    url = next(
-        line.split()[-1]
-        for line in capsys.readouterr().out.splitlines()
-        if "report    cifar10 " in line
-    )
+    url = url_of(capsys.readouterr().out, "report", "cifar10")
     report = wr.Report.from_url(url)
     report.blocks = [wr.H1("Edited in the app"), *report.blocks]
     report.save()
@@ -198,11 +195,7 @@ def test_duplicate_keys_on_w_and_b_are_an_error_naming_both(
     import wandb_workspaces.reports.v2 as wr
 
     assert run(["apply", str(specs)]) == 0
-    url = next(
-        line.split()[-1]
-        for line in capsys.readouterr().out.splitlines()
-        if "report    cifar10 " in line
-    )
+    url = url_of(capsys.readouterr().out, "report", "cifar10")
     copy = wr.Report.from_url(url)
     copy.save(clone=True)  # "duplicate" in the app: same description, same marker
 
