@@ -90,8 +90,10 @@ def apply(
     views: Sequence[BuiltView],
     options: Options,
     on_event: Callable[[Event], None] = lambda e: None,
+    on_plan: Callable[[Plan], None] = lambda p: None,
 ) -> Outcome:
     made, listings = plan(session, views, options)
+    on_plan(made)
     executor = _Executor(session, listings, options, on_event)
     return Outcome(made, executor.run(made.changes))
 

@@ -235,7 +235,9 @@ def apply(
         concurrency=concurrency,
     )
     with EventPrinter(sys.stdout, color=_color(sys.stdout), verbose=_verbosity > 0) as printer:
-        outcome = applying.apply(session, views, options, on_event=printer.event)
+        outcome = applying.apply(
+            session, views, options, on_event=printer.event, on_plan=printer.plan
+        )
         printer.done(outcome.summary())
     return EXIT_FAILURE if outcome.failed else EXIT_OK
 

@@ -6,6 +6,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from reportgen.apply import Event
+from reportgen.plan import Plan
 from reportgen.render import event_line
 from reportgen.secrets import redact
 
@@ -54,12 +55,19 @@ class EventPrinter:
         if self._progress is not None:
             self._progress.stop()
 
+    def plan(self, plan: Plan) -> None:
+        """Now that the plan is known, the bar knows how many objects to expect."""
+        if self._progress is not None:
+            self._progress.update(self._task, total=len(plan.changes))
+
     def event(self, event: Event) -> None:
         line = redact(event_line(event))
         if self._progress is not None:
             self._progress.advance(self._task)
             style = _STYLES.get(event.outcome)
-            self._progress.console.print(line, style=style, markup=False, highlight=False)
+            self._progress.console.print(
+                line, style=style, markup=False, highlight=False, soft_wrap=True
+            )
         else:
             self.stream.write(line + "\n")
             self.stream.flush()
