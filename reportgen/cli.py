@@ -143,12 +143,21 @@ def _remote_options(func: Any) -> Any:
 
 
 def _connect(paths: tuple[Path, ...], base_url: str | None) -> tuple[Any, Any]:
+    """Build the views (specs first: their problems come before any network), then connect."""
     from reportgen.build import build_views
-    from reportgen.session import connect, resolve_credentials
+    from reportgen.session import DefaultEntityEnviron, Session, connect, resolve_credentials
     from reportgen.validate import DEFAULT_PATHS
 
-    views = build_views(list(paths) or list(DEFAULT_PATHS))
-    return connect(resolve_credentials(base_url)), views
+    sessions: list[Session] = []
+
+    def session() -> Session:
+        if not sessions:
+            sessions.append(connect(resolve_credentials(base_url)))
+        return sessions[0]
+
+    environ = DefaultEntityEnviron(os.environ, lambda: session().remote.default_entity())
+    views = build_views(list(paths) or list(DEFAULT_PATHS), environ)
+    return session(), views
 
 
 @cli.command()

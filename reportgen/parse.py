@@ -63,7 +63,7 @@ class _Reader:
         if raw is None and name == "entity":
             raw = self.env.get("WANDB_ENTITY")
             if not raw:
-                msg = "no entity: set 'entity:' or the WANDB_ENTITY environment variable"
+                msg = "no entity: set 'entity:' or the WANDB_ENTITY environment variable (plan and apply default to your W&B default entity)"
                 raise _EnvProblem(self.instance.doc.problem(self.path, "RG505", msg))
             return raw
         text = str(raw)

@@ -70,6 +70,10 @@ mutation CreateProject($input: UpsertModelInput!) {
 fragment CreatedProjectFragment on Project { id name entityName description access views }
 """
 
+DEFAULT_ENTITY = """
+query GetDefaultEntity { viewer { id entity } }
+"""
+
 PAGE_SIZE = 100
 
 
@@ -215,6 +219,12 @@ class Remote:
         data = self.execute(PROJECT_INTERNAL_ID, {"entityName": entity, "projectName": project})
         node = data.get("project")
         return None if node is None else str(node.get("internalId"))
+
+    def default_entity(self) -> str | None:
+        """The signed-in user's default entity, as wandb's `Api.default_entity`."""
+        viewer = self.execute(DEFAULT_ENTITY, {}).get("viewer") or {}
+        entity = viewer.get("entity")
+        return str(entity) if entity else None
 
     def create_project(self, entity: str, project: str) -> None:
         self.execute(CREATE_PROJECT, {"input": {"entityName": entity, "name": project}})

@@ -307,3 +307,22 @@ def test_dry_run_is_a_plan(sb: Sandbox, specs: Path, capsys: pytest.CaptureFixtu
     assert run(["apply", str(specs), "--dry-run"]) == 0
     assert "Plan: 4 to create" in capsys.readouterr().out
     assert sb.stats()["writes"] == 0
+
+
+def test_entity_defaults_to_the_viewers_as_in_wandb(
+    sb: Sandbox, specs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("WANDB_ENTITY")
+    assert run(["apply", str(specs)]) == 0
+    assert sb.stats()["operations"]["GetDefaultEntity"] == 1
+    assert keys(sb, "project-view") == ["cifar10", "cifar10-resnet50"]  # in sb.entity
+
+
+def test_spec_problems_come_before_any_request(
+    sb: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("workspace:\n  key: k\n  title: t\n  project: p\n  runset: {filter: 'a < 1'}\n")
+    assert run(["apply", str(bad)]) == 1
+    assert "bad.yaml:5:23: [error]" in capsys.readouterr().err
+    assert sb.stats()["requests"] == 0
