@@ -9,6 +9,7 @@ placeholders, keys sorted), with the view's fields beside it.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -79,35 +80,76 @@ def build_views(paths: Sequence[Path], environ: Mapping[str, str] | None = None)
         try:
             views.append(BuiltView(view, compile_view(view)))
         except CompileError as exc:
-            where = view.source
-            message = f"{view.kind} {view.key!r}: {exc.message}"
-            problems.append(Problem(where.file, where.line, where.col, exc.code, message))
+            problems.append(_problem(view, exc.code, exc.message))
+        except ValueError as exc:
+            # pydantic's ValidationError is a ValueError: wandb-workspaces refused a value
+            # that validation could not foresee. A problem at the object, not a crash.
+            message = f"wandb-workspaces refuses it: {_first_error(exc)}"
+            problems.append(_problem(view, "RG310", message))
     if problems:
         raise ReportgenError("W&B cannot store some specs as written", problems)
     return views
+
+
+def _problem(view: m.View, code: str, message: str) -> Problem:
+    where = view.source
+    return Problem(where.file, where.line, where.col, code, f"{view.kind} {view.key!r}: {message}")
+
+
+def _first_error(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        try:
+            first = errors()[0]
+            place = ".".join(str(p) for p in first.get("loc", ()))
+            return f"{first.get('msg', exc)}" + (f" ({place})" if place else "")
+        except (IndexError, TypeError, AttributeError):
+            pass
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def output_name(built: BuiltView) -> str:
     return f"{built.key}.{built.kind}.json"
 
 
-def write_build(views: Sequence[BuiltView], out: Path) -> list[Path]:
-    """Write one JSON per view into `out`; remove build files of objects that are gone.
+DOCUMENT_FIELDS = ("key", "kind", "type", "entity", "project", "displayName", "description", "spec")
 
-    Every file is written to a temporary name first and renamed into place, so an
+
+def write_build(views: Sequence[BuiltView], out: Path) -> list[Path]:
+    """Write one JSON per view into `out`; remove the build files of objects that are gone.
+
+    `out` holds one build: a `*.workspace.json` / `*.report.json` that an earlier build wrote
+    (recognised by its content) and this one did not is removed; any other file is left
+    alone. Every file is written to a temporary name and renamed into place, so an
     interrupted build never leaves a half-written file.
     """
-    out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    for built in views:
-        target = out / output_name(built)
-        _atomic_write(target, canonical_json(built.document()))
-        written.append(target)
-    keep = {p.name for p in written}
-    for stale in out.iterdir():
-        if stale.name.endswith(BUILD_SUFFIXES) and stale.name not in keep:
-            stale.unlink()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        written: list[Path] = []
+        for built in views:
+            target = out / output_name(built)
+            _atomic_write(target, canonical_json(built.document()))
+            written.append(target)
+        keep = {p.name for p in written}
+        for stale in out.iterdir():
+            if stale.name not in keep and stale.name.endswith(BUILD_SUFFIXES) and _is_build(stale):
+                stale.unlink()
+    except OSError as exc:
+        where = exc.filename or out
+        raise ReportgenError(f"cannot write the build to {where}: {exc.strerror or exc}") from None
     return written
+
+
+def _is_build(path: Path) -> bool:
+    """Whether a file holds a document `reportgen build` wrote."""
+    try:
+        if not path.is_file() or path.stat().st_size > 16 * 1024 * 1024:
+            return False
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return isinstance(document, dict) and set(document) == set(DOCUMENT_FIELDS)
 
 
 def _atomic_write(target: Path, text: str) -> None:

@@ -30,6 +30,24 @@ _verbosity = 0
 PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 
 
+def _more_verbose(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    global _verbosity
+    _verbosity += value
+    return value
+
+
+def _verbose_option(func: Any) -> Any:
+    """-v after the command too (`reportgen plan -v`), as before it."""
+    return click.option(
+        "-v",
+        "--verbose",
+        count=True,
+        expose_value=False,
+        callback=_more_verbose,
+        help="More output; -v also prints tracebacks of internal errors.",
+    )(func)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "-v", "--verbose", count=True, help="More output; -v also prints tracebacks of internal errors."
@@ -42,6 +60,7 @@ def cli(verbose: int) -> None:
 
 
 @cli.command()
+@_verbose_option
 @PATHS
 @click.option(
     "-f",
@@ -88,6 +107,7 @@ def _object_listing(result: ValidationResult) -> str:
 
 
 @cli.command()
+@_verbose_option
 @PATHS
 @click.option(
     "-o",
@@ -161,6 +181,7 @@ def _connect(paths: tuple[Path, ...], base_url: str | None) -> tuple[Any, Any]:
 
 
 @cli.command()
+@_verbose_option
 @PATHS
 @_remote_options
 @click.option(
@@ -200,6 +221,7 @@ def plan(
 
 
 @cli.command()
+@_verbose_option
 @PATHS
 @_remote_options
 @click.option(
@@ -322,15 +344,28 @@ def _internal_error(exc: BaseException) -> int:
 
 
 def run(argv: list[str] | None = None) -> int:
-    """Run the CLI and return its exit code (no sys.exit), for tests and `main`."""
+    """Run the CLI and return its exit code (no sys.exit), for tests and `main`.
+
+    Everything the command writes goes through `redact`: the W&B API key from the
+    environment is masked before any spec, message or traceback can print it.
+    """
+    from reportgen.secrets import Redacting, register_secret
+
+    register_secret(os.environ.get("WANDB_API_KEY", ""))
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = Redacting(out), Redacting(err)
+    try:
+        return _run(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _run(argv: list[str] | None) -> int:
     from reportgen.problems import ReportgenError
 
     try:
         result = cli.main(args=argv, prog_name="reportgen", standalone_mode=False)
-    except click.exceptions.Abort:
-        sys.stderr.write("reportgen: interrupted\n")
-        return EXIT_INTERRUPTED
-    except KeyboardInterrupt:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         sys.stderr.write("reportgen: interrupted\n")
         return EXIT_INTERRUPTED
     except click.ClickException as exc:
@@ -338,11 +373,8 @@ def run(argv: list[str] | None = None) -> int:
         return EXIT_FAILURE
     except ReportgenError as exc:
         from reportgen.reporters import parsable
-        from reportgen.secrets import redact
 
-        sys.stderr.write(
-            redact(parsable(exc.problems) if exc.problems else f"reportgen: {exc.message}\n")
-        )
+        sys.stderr.write(parsable(exc.problems) if exc.problems else f"reportgen: {exc.message}\n")
         return EXIT_FAILURE
     except Exception as exc:
         return _internal_error(exc)

@@ -1,6 +1,7 @@
 """How reportgen recognises its views on W&B without a state file.
 
-A managed view carries a marker as the last line of its description:
+A managed view carries a marker line in its description (apply writes it last; it is
+found on any line, so text added below it in the W&B app does not orphan the view):
 
     managed by reportgen · key=cifar10 · applied=3f2a9c0d41b7e655
 
@@ -18,12 +19,13 @@ import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from reportgen.normalize import canonical_json
 
 MARKER_PREFIX = "managed by reportgen"
 _MARKER = re.compile(
-    r"managed by reportgen · key=(?P<key>[A-Za-z0-9._-]+) · applied=(?P<digest>[0-9a-f]{16,64})\s*$"
+    r"^\s*managed by reportgen · key=(?P<key>[A-Za-z0-9._-]+) · applied=(?P<digest>[0-9a-f]{16,64})\s*$"
 )
 DIGEST_LENGTH = 16
 
@@ -37,19 +39,31 @@ class Marker:
         return f"{MARKER_PREFIX} · key={self.key} · applied={self.digest}"
 
 
+def _find(description: str) -> tuple[int, Marker] | None:
+    """The last marker line of a description: its index among the lines, and the marker."""
+    lines = description.split("\n")
+    for index in range(len(lines) - 1, -1, -1):
+        match = _MARKER.match(lines[index])
+        if match:
+            return index, Marker(match["key"], match["digest"])
+    return None
+
+
 def parse_marker(description: str) -> Marker | None:
-    """The marker of a description, if its last line is one."""
-    last = description.rstrip().rsplit("\n", 1)[-1]
-    match = _MARKER.search(last)
-    return Marker(match["key"], match["digest"]) if match else None
+    """The marker of a description, on whatever line it stands."""
+    found = _find(description)
+    return found[1] if found else None
 
 
 def user_description(description: str) -> str:
-    """The description without its marker line."""
-    text = description.rstrip()
-    if parse_marker(text) is None:
-        return description
-    return text.rsplit("\n", 1)[0].rstrip() if "\n" in text else ""
+    """The description without its marker line, trailing white space removed (both sides of a
+    comparison go through here, so a YAML block scalar's final newline is not a change)."""
+    found = _find(description)
+    if found is None:
+        return description.rstrip()
+    lines = description.split("\n")
+    del lines[found[0]]
+    return "\n".join(lines).strip("\n").rstrip()
 
 
 def with_marker(description: str, marker: Marker) -> str:
@@ -77,11 +91,12 @@ def view_url(
     app_url: str, entity: str, project: str, view_type: str, name: str, view_id: str, title: str
 ) -> str:
     """The W&B app URL of a view (a workspace `?nw=`, a report `/reports/<title>--<id>`)."""
+    place = f"{app_url}/{quote(entity, safe='')}/{quote(project, safe='')}"
     if view_type == "project-view":
         nw = name.removeprefix("nw-").removesuffix("-v")
-        return f"{app_url}/{entity}/{project}?nw={nw}"
+        return f"{place}?nw={quote(nw, safe='')}"
     slug = re.sub(r"\W+", "-", title).strip("-") or "report"
-    return f"{app_url}/{entity}/{project}/reports/{slug}--{view_id.rstrip('=')}"
+    return f"{place}/reports/{quote(slug, safe='-')}--{quote(view_id.rstrip('='), safe='')}"
 
 
 def workspace_url(workspace: Any) -> str:

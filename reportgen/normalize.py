@@ -64,22 +64,20 @@ from collections.abc import Iterator, Mapping
 from typing import Any, cast
 from urllib.parse import quote, unquote
 
+from reportgen.normalize_filters import MAX_DEPTH as _MAX_DEPTH
+from reportgen.normalize_filters import dicts as _dicts
+from reportgen.normalize_filters import normalize_filters
+
 WORKSPACE_VIEW_TYPE = "project-view"
 REPORT_VIEW_TYPES = frozenset({"runs", "runs/draft"})
 
 _JSON = dict[str, Any]
-_V2 = "filterV2"
 _CUSTOM_PANEL = "__custom_panel__:"
 _COLOR_GROUP = "run-color-group:"
 # The characters JavaScript's encodeURIComponent keeps, as wandb_workspaces encodes group keys.
 _URI_SAFE = "-_.!~*'()"
 _NAME_COLUMN = "run:displayName"
 _EMPTY_PARAGRAPH: _JSON = {"type": "paragraph", "children": [{"text": ""}]}
-# Same precedence as expr._V2_PRECEDENCE: the app applies AND before OR.
-_PRECEDENCE = {"AND": 1, "OR": 0}
-# Filter groups, collapsed headings and ref lists nested deeper than this are left as they are,
-# so that no input reaches the recursion limit (json.loads accepts about 1000 levels).
-_MAX_DEPTH = 64
 
 
 def normalize(spec: Mapping[str, Any], view_type: str) -> dict[str, Any]:
@@ -200,14 +198,6 @@ def _is_ref(value: Any, depth: int) -> bool:
     return False
 
 
-def _dicts(items: Any) -> Iterator[tuple[int, _JSON]]:
-    """Yield ``(index, item)`` for the dict items of ``items`` if it is a list."""
-    if isinstance(items, list):
-        for index, item in enumerate(items):
-            if isinstance(item, dict):
-                yield index, item
-
-
 def _pad_blocks(blocks: list[Any]) -> list[Any]:
     if not blocks or blocks[0] != _EMPTY_PARAGRAPH:
         blocks = [_plain(_EMPTY_PARAGRAPH), *blocks]
@@ -284,7 +274,7 @@ def _normalize_runsets(
     seen: dict[Any, str] = {}
     for k, runset in _dicts(owner.get("runSets")):
         _swap(runset, "id", f"<{prefix}runset:{k}>", seen, found)
-        runset["filters"] = _normalize_filters(runset.get("filters"))
+        runset["filters"] = normalize_filters(runset.get("filters"))
         sort = runset.get("sort")
         for _, sort_key in _dicts(sort.get("keys") if isinstance(sort, dict) else None):
             key = sort_key.get("key")
@@ -301,107 +291,6 @@ def _normalize_runsets(
         if not workspace and isinstance(project, dict):
             project.pop("id", None)
     return seen
-
-
-class _Unconvertible(Exception):
-    """A legacy filter tree the library's models would reject; it is left as it is."""
-
-
-def _normalize_filters(filters: Any) -> Any:
-    if filters is None:
-        return {"filterFormat": _V2, "filters": []}
-    if not isinstance(filters, dict):
-        return filters
-    if filters.get("filterFormat") == _V2:
-        items = filters.setdefault("filters", [])
-        if isinstance(items, list):
-            filters["filters"] = _canonical_items(items, 0)
-        return filters
-    if "filterFormat" in filters:
-        return filters
-    try:
-        items = _legacy_node(filters, 0)
-    except _Unconvertible:
-        return filters
-    # As filters_tree_to_v2: the usual OR -> [AND -> leaves] tree yields one group; unwrap it.
-    if len(items) == 1 and "filters" in items[0] and "connector" not in items[0]:
-        items = items[0]["filters"]
-    return {"filterFormat": _V2, "filters": _canonical_items(items, 0)}
-
-
-def _legacy_node(node: Any, depth: int) -> list[_JSON]:
-    """Flatten a legacy tree node into v2 items, as ``expr._tree_node_to_v2_items`` does."""
-    if not isinstance(node, dict) or depth > _MAX_DEPTH:
-        raise _Unconvertible
-    if node.get("key") is not None:
-        leaf = _legacy_leaf(node)
-        return [leaf] if leaf else []
-    children, op = node.get("filters"), node.get("op", "OR")
-    if children is None:
-        return []
-    if not isinstance(children, list) or not isinstance(op, str):
-        raise _Unconvertible
-    items: list[_JSON] = []
-    for child in children:
-        subs = _legacy_node(child, depth + 1)
-        # An OR inside an AND needs a group (the library rejects groups in groups; we nest).
-        # More than one item: ``child`` is a group and its ``op`` was checked to be a string.
-        if len(subs) > 1 and _PRECEDENCE.get(child.get("op", "OR"), 0) < _PRECEDENCE.get(op, 0):
-            subs = [{"filters": subs}]
-        for index, sub in enumerate(subs):
-            if index == 0 and items:
-                sub["connector"] = op
-            items.append(sub)
-    return items
-
-
-def _legacy_leaf(node: _JSON) -> _JSON | None:
-    key, op, disabled = node["key"], node.get("op", "OR"), node.get("disabled")
-    if not isinstance(key, dict) or not isinstance(op, str):
-        raise _Unconvertible
-    section, name = key.get("section", "summary"), key.get("name", "")
-    if not isinstance(section, str) or not isinstance(name, str):
-        raise _Unconvertible
-    if disabled is not None and not isinstance(disabled, bool):
-        raise _Unconvertible
-    if not name:
-        return None  # the library drops leaves without a key name
-    leaf: _JSON = {"key": {"section": section, "name": name}, "op": op, "value": node.get("value")}
-    if disabled is not None:
-        leaf["disabled"] = disabled
-    return leaf
-
-
-def _canonical_items(items: list[Any], depth: int) -> list[Any]:
-    for index, item in _dicts(items if depth < _MAX_DEPTH else None):
-        if index == 0:
-            item.pop("connector", None)
-        if isinstance(item.get("filters"), list):
-            item["filters"] = _canonical_items(item["filters"], depth + 1)
-            continue
-        if item.get("disabled") is False:
-            del item["disabled"]
-        key = item.get("key")
-        if not isinstance(key, dict):
-            continue
-        name = key.get("name")
-        if key.get("section") == "config" and isinstance(name, str):
-            key["name"] = _enveloped_config_name(name)
-        elif key.get("section") == "run" and name == "state" and "value" in item:
-            value = item["value"]
-            item["value"] = [_lower(v) for v in value] if isinstance(value, list) else _lower(value)
-    return items
-
-
-def _lower(value: Any) -> Any:
-    return value.lower() if isinstance(value, str) else value
-
-
-def _enveloped_config_name(name: str) -> str:
-    segments = name.split(".")
-    if not name or "value" in segments[1:]:
-        return name
-    return ".".join([segments[0], "value", *segments[1:]])
 
 
 def _strip_envelope(segments: list[str]) -> list[str] | None:

@@ -45,6 +45,7 @@ class Change:
     remote_doc: dict[str, Any] | None = None
     url: str | None = None
     source: str | None = None
+    note: str = ""
 
     @property
     def scope(self) -> Scope:
@@ -107,6 +108,10 @@ def make_plan(
     """Compare declared views with W&B's; raises ReportgenError on duplicate keys."""
     managed = _managed(listings, app_url)
     by_name = _unmarked_by_name(listings)
+    known = [v.key for v in views] + [key for _, key in managed]
+    for target in targets:
+        if not any(fnmatch.fnmatchcase(key, target) for key in known):
+            raise ReportgenError(f"--target {target!r} matches no key of the specs or on W&B")
     plan = Plan()
     declared: set[tuple[Scope, str]] = set()
     for built in select(views, targets):
@@ -135,6 +140,14 @@ def make_plan(
             change.remote_doc = _remote_doc(remote)
             change.url = _url(app_url, remote)
             change.action = _compare(local_doc, change.remote_doc, remote)
+            if parse_marker(remote.description) is None:
+                # Found by name: saved by another tool that blanked the description. Even
+                # unchanged, it needs its marker back, or prune could never find it again.
+                change.note = (
+                    "its reportgen marker is gone from the description; apply writes it back"
+                )
+                if change.action == "unchanged":
+                    change.action = "update"
         plan.changes.append(change)
     for (scope, key), remote in managed.items():
         if (scope, key) in declared or not _targeted(key, targets):

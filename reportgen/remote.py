@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from reportgen.problems import ReportgenError
+
 Transport = Callable[[str, Mapping[str, Any]], Mapping[str, Any]]
 
 LIST_VIEWS = """
@@ -77,12 +79,11 @@ query GetDefaultEntity { viewer { id entity } }
 PAGE_SIZE = 100
 
 
-class RemoteError(Exception):
-    """A request W&B refused or that failed after every retry."""
+class RemoteError(ReportgenError):
+    """A request W&B refused or that failed after every retry: an expected failure (exit 1)."""
 
     def __init__(self, message: str, *, retryable: bool = False) -> None:
         super().__init__(message)
-        self.message = message
         self.retryable = retryable
 
 
@@ -168,7 +169,12 @@ class Remote:
                 "first": PAGE_SIZE,
                 "after": after,
             }
-            data = self.execute(LIST_VIEWS, variables)
+            try:
+                data = self.execute(LIST_VIEWS, variables)
+            except RemoteError as exc:
+                kind = "workspace" if view_type == "project-view" else "report"
+                msg = f"cannot list the {kind} views of {entity}/{project}: {exc.message}"
+                raise RemoteError(msg, retryable=exc.retryable) from None
             node = data.get("project")
             if node is None:
                 return None

@@ -44,7 +44,7 @@ def _where(change: Change) -> str:
 
 
 def _line(change: Change) -> str:
-    note = NOTES.get(change.action, "")
+    note = change.note or NOTES.get(change.action, "")
     tail = f"  ({note})" if note else ""
     return f"{SYMBOLS[change.action]} {change.action:<9} {change.kind:<9} {change.key:<24} {_where(change)}{tail}"
 

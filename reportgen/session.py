@@ -35,10 +35,16 @@ def resolve_credentials(
     base_url: str | None = None, environ: Mapping[str, str] | None = None
 ) -> Credentials:
     env = os.environ if environ is None else environ
-    url = (base_url or env.get("WANDB_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+    url = (base_url or env.get("WANDB_BASE_URL") or DEFAULT_BASE_URL).strip().rstrip("/")
+    try:
+        parsed = urlparse(url)
+        parsed.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise ReportgenError(f"invalid W&B base URL {url!r}: expected http(s)://host[:port]")
+    if parsed.password:
+        register_secret(parsed.password)
     key = env.get("WANDB_API_KEY") or _netrc_key(parsed.hostname or "", env)
     if not key:
         raise ReportgenError(
@@ -107,11 +113,10 @@ def connect(credentials: Credentials, policy: RetryPolicy | None = None) -> Sess
             f"cannot sign in to {credentials.base_url}: {_first_line(exc)}"
         ) from None
     except Exception as exc:
-        if _is_api_failure(exc):
-            raise ReportgenError(
-                f"cannot reach {credentials.base_url}: {_first_line(exc)}"
-            ) from None
-        raise
+        # The edge of the program: whatever wandb raises while reading its settings or
+        # reaching the server (pydantic errors for a bad URL, transport failures) is a
+        # one-line failure to connect, not a bug of ours.
+        raise ReportgenError(f"cannot reach {credentials.base_url}: {_first_line(exc)}") from None
 
     def transport(query: str, variables: Mapping[str, Any]) -> Mapping[str, Any]:
         result: Mapping[str, Any] = execute_graphql(api, query, variables)

@@ -207,17 +207,36 @@ def test_a_failing_spec_writes_nothing(
 def test_stale_build_files_are_removed(
     sources: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Build files of objects that are gone go; files reportgen did not write stay, whatever
+    their name."""
     monkeypatch.setenv("WANDB_ENTITY", "golden")
     out = tmp_path / "out"
     out.mkdir()
+    earlier = (GOLDEN / "cifar10.workspace.json").read_bytes()
     for name in ("gone.workspace.json", "gone.report.json", "cifar10.workspace.json"):
-        (out / name).write_text("{}\n")
+        (out / name).write_bytes(earlier)
     (out / "notes.txt").write_text("mine\n")
     (out / "other.json").write_text("{}\n")
+    (out / "mine.report.json").write_text('{"written": "by hand"}\n')
 
     assert run(["build", *SOURCES, "-o", str(out)]) == 0
     after = contents(out)
     assert "gone.workspace.json" not in after and "gone.report.json" not in after
     assert after.pop("notes.txt") == b"mine\n" and after.pop("other.json") == b"{}\n"
+    assert after.pop("mine.report.json") == b'{"written": "by hand"}\n'
     assert after == contents(GOLDEN)
     assert not [p for p in out.iterdir() if p.name.startswith(".")], "temporary files left"
+
+
+def test_unwritable_output_is_one_line(
+    sources: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("WANDB_ENTITY", "golden")
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert run(["build", *SOURCES, "-o", str(blocker / "sub")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("reportgen: cannot write the build to") and err.count("\n") == 1

@@ -190,7 +190,7 @@ def without_parse_artifacts(value: Any) -> Any:
     return value
 
 
-@pytest.mark.parametrize("make", compiled_cases())
+@pytest.mark.parametrize("make", list(compiled_cases()))
 def test_compiled_specs_load_with_the_library_models(make: Callable[[], list[BuiltView]]) -> None:
     """Each spec validates as the library's wire model and dumps back byte for byte (nothing
     unknown dropped, nothing added); `_from_model` accepts it and the loaded object serialises

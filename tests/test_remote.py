@@ -95,10 +95,19 @@ def test_marker_round_trips_through_a_description(description: str) -> None:
     assert user_description(text) == description
 
 
-def test_marker_only_on_the_last_line() -> None:
-    text = "managed by reportgen · key=a · applied=0123456789abcdef\nedited below"
-    assert parse_marker(text) is None
+def test_marker_is_found_when_text_was_added_below_it() -> None:
+    marker = Marker("a", "0123456789abcdef")
+    text = with_marker("Intro.", marker) + "\nEdited in the app"
+    assert parse_marker(text) == marker
+    assert user_description(text) == "Intro.\n\nEdited in the app"
     assert parse_marker("managed by reportgen · key=a b · applied=0123456789abcdef") is None
+    assert parse_marker("see: managed by reportgen · key=a · applied=0123456789abcdef") is None
+
+
+def test_trailing_white_space_is_not_a_change() -> None:
+    marker = Marker("a", "0123456789abcdef")
+    block = "Two lines\nfrom a YAML block scalar\n"
+    assert user_description(with_marker(block, marker)) == user_description(block)
 
 
 def test_view_names_are_deterministic_and_url_safe() -> None:

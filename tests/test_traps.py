@@ -153,8 +153,13 @@ def test_string_values_are_sent_verbatim(value: str) -> None:
 
 @pytest.mark.parametrize(("value", "sent"), MANGLED_BY_THE_LIBRARY)
 def test_the_string_value_trap_is_real(value: str, sent: str) -> None:
-    """REPORT 5.2: the library rewrites = < > inside string literals, and cannot quote '."""
-    mangled = library_filters(expr.And(ws.Config("note") == value))
+    """REPORT 5.2: the library rewrites = < > inside string literals, and cannot quote '.
+    (It warns about the `<` and `>` it sees, not knowing they are inside a string.)"""
+    if "<" in value or ">" in value:
+        with pytest.warns(UserWarning):
+            mangled = library_filters(expr.And(ws.Config("note") == value))
+    else:
+        mangled = library_filters(expr.And(ws.Config("note") == value))
     assert mangled == v2(leaf("config", "note", "=", sent))
     with pytest.raises(SyntaxError):
         library_filters(expr.And(ws.Config("note") == "it's"))
