@@ -106,7 +106,9 @@ class RemoteView:
 class RetryPolicy:
     """Exponential backoff with full jitter: attempt n waits U(0, min(cap, base * 2**n))."""
 
-    attempts: int = 6
+    # wandb-core has already retried each request for up to its timeout (19 s by default,
+    # backing off 2 s, 4 s, 8 s): a few more attempts are enough.
+    attempts: int = 3
     base: float = 0.25
     cap: float = 8.0
     sleep: Callable[[float], None] = time.sleep

@@ -326,3 +326,61 @@ def test_spec_problems_come_before_any_request(
     assert run(["apply", str(bad)]) == 1
     assert "bad.yaml:5:23: [error]" in capsys.readouterr().err
     assert sb.stats()["requests"] == 0
+
+
+def test_report_edited_in_the_app_is_drift_and_apply_restores_it(
+    sb: Sandbox, specs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import wandb_workspaces.reports.v2 as wr
+
+    assert run(["apply", str(specs)]) == 0
+    url = url_of(capsys.readouterr().out, "report", "cifar10")
+    report = wr.Report.from_url(url)
+    report.description += "\nEdited by Bob"  # below the marker line
+    report.blocks = [*report.blocks, wr.P("Added in the app")]
+    report.save()
+
+    assert run(["plan", str(specs), "--detailed-exitcode"]) == 2
+    out = capsys.readouterr().out
+    assert [line.split()[:4] for line in out.splitlines() if line.startswith("! ")] == [
+        ["!", "drifted", "report", "cifar10"]
+    ]
+    assert "Edited by Bob" in out and "Added in the app" in out
+    assert run(["apply", str(specs)]) == 0
+    assert run(["plan", str(specs), "--detailed-exitcode"]) == 0
+    assert keys(sb, "runs") == ["cifar10", "cifar10-resnet50"]
+
+
+def test_block_scalar_descriptions_settle(sb: Sandbox, tmp_path: Path) -> None:
+    spec = tmp_path / "described.yaml"
+    spec.write_text(
+        "workspace:\n  key: described\n  title: Described\n  project: p\n"
+        "  description: |\n    Two lines\n    of description.\n"
+    )
+    assert run(["apply", str(spec)]) == 0
+    sb.reset_stats()
+    assert run(["apply", str(spec)]) == 0
+    assert sb.stats()["writes"] == 0
+    assert run(["plan", str(spec), "--detailed-exitcode"]) == 0
+
+
+def test_workspace_resaved_by_the_library_gets_its_marker_back(
+    sb: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import wandb_workspaces.workspaces as ws
+
+    spec = tmp_path / "bare.yaml"
+    spec.write_text(f"workspace:\n  key: bare\n  title: Bare\n  project: {PROJECT}\n")
+    assert run(["apply", str(spec)]) == 0
+    url = url_of(capsys.readouterr().out, "workspace", "bare")
+    ws.Workspace.from_url(url).save()  # no edit, but the library blanks the description
+    assert run(["plan", str(spec), "--detailed-exitcode"]) == 2
+    out = capsys.readouterr().out
+    assert "~ update" in out and "marker is gone" in out
+    assert run(["apply", str(spec)]) == 0
+    assert run(["plan", str(spec), "--detailed-exitcode"]) == 0
+    other = tmp_path / "other.yaml"
+    other.write_text(f"report:\n  key: other\n  title: Other\n  project: {PROJECT}\n")
+    spec.unlink()
+    assert run(["apply", str(other), "--prune"]) == 0
+    assert keys(sb, "project-view") == []  # found by its marker again, so prune could delete it
