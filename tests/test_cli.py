@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -94,4 +93,3 @@ def test_secrets_in_specs_never_reach_the_output(
     assert cli.run(["build", str(spec), "-o", str(tmp_path / "out")]) == 0
     captured = capsys.readouterr()
     assert key not in captured.out + captured.err and "***" in captured.out
-    del os.environ["TEAM"]
