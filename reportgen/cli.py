@@ -285,7 +285,7 @@ def schema() -> int:
 @cli.command()
 @click.option(
     "--port",
-    type=int,
+    type=click.IntRange(0, 65535),
     default=8765,
     show_default=True,
     help="Port to listen on (0: any free port).",
@@ -303,11 +303,33 @@ def schema() -> int:
     envvar="REPORTGEN_SANDBOX_API_KEY",
     help="API key clients must present (default: generated and printed once).",
 )
-def sandbox(port: int, host: str, db: str | None, api_key: str | None) -> int:
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    metavar="KIND[,op=NAME][,rate=R][,seconds=S][,times=N]",
+    help="Inject a fault: latency, 429, 500, drop or drop_after (repeatable).",
+)
+@click.option("--fault-seed", type=int, default=None, help="Seed for reproducible fault draws.")
+def sandbox(
+    port: int,
+    host: str,
+    db: str | None,
+    api_key: str | None,
+    faults: tuple[str, ...],
+    fault_seed: int | None,
+) -> int:
     """Run a local W&B-compatible server in the foreground."""
+    from reportgen.sandbox import parse_fault
     from reportgen.sandbox.serve import run_foreground
 
-    code: int = run_foreground(host=host, port=port, db=db, api_key=api_key)
+    try:
+        parsed = [parse_fault(text) for text in faults]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--fault") from None
+    code: int = run_foreground(
+        host=host, port=port, db=db, api_key=api_key, faults=parsed, fault_seed=fault_seed
+    )
     return code
 
 

@@ -2,11 +2,28 @@
 
 ``reportgen sandbox`` runs it in the foreground; tests use the ``Sandbox`` handle (and the
 fixtures in ``reportgen.sandbox.pytest_plugin``).
+
+Admin endpoints (all but health need the API key, as HTTP Basic ``api:<key>`` like wandb;
+none is counted in the stats, and none ever echoes the key):
+
+* ``GET /_sandbox/health``: ``{"ok": true}`` once serving; no key needed.
+* ``GET /_sandbox/stats``: request counts by operation and kind, reads vs writes, injected
+  faults and the latency applied (see ``stats``); ``POST /_sandbox/stats/reset`` (or
+  ``DELETE /_sandbox/stats``) starts again from zero.
+* ``GET /_sandbox/faults``: the active faults, each with how often it ``fired``;
+  ``PUT /_sandbox/faults`` replaces them with ``{"faults": [{"kind": "429", "op": "Viewer",
+  "rate": 1, "seconds": 1, "times": 1}], "seed": 7}``; ``DELETE /_sandbox/faults`` clears.
+
+Faults (see ``faults``) are ``latency``, ``429``, ``500``, ``drop`` (connection reset, nothing
+executed) and ``drop_after`` (executed and stored, then the connection reset: a lost
+response). On the command line: ``KIND[,op=NAME][,rate=R][,seconds=S][,times=N]``, e.g.
+``429,op=UpsertView2,seconds=2,times=1`` or ``drop_after,op=UpsertView2,rate=30%``
+(``parse_fault``).
 """
 
 from __future__ import annotations
 
-from reportgen.sandbox.faults import Fault
-from reportgen.sandbox.handle import Sandbox
+from reportgen.sandbox.faults import Fault, parse_fault
+from reportgen.sandbox.handle import Sandbox, SandboxStartError
 
-__all__ = ["Fault", "Sandbox"]
+__all__ = ["Fault", "Sandbox", "SandboxStartError", "parse_fault"]

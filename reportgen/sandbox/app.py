@@ -12,6 +12,10 @@ Endpoints:
 * ``GET /_sandbox/stats``, ``POST /_sandbox/stats/reset``: request accounting (see stats.py).
 * ``GET|PUT|DELETE /_sandbox/faults``: fault injection (see faults.py); PUT takes
   ``{"faults": [{"kind": "429", "op": "Viewer", ...}], "seed": 1}``.
+
+Bad client input is a 4xx (or a GraphQL error with 200), never a 5xx: wandb-core retries 5xx
+for a long while. Error messages and admin answers never carry the API key, even when the
+client sent it in what is being echoed; GraphQL ``data`` is returned as stored.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import logging
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -33,9 +37,9 @@ from graphql import GraphQLError
 
 from reportgen.sandbox import stats as kinds
 from reportgen.sandbox.backend import Backend
-from reportgen.sandbox.db import StoreError
-from reportgen.sandbox.engine import INVALID, Engine
-from reportgen.sandbox.faults import DROP, TOO_MANY, Fault, FaultPlan
+from reportgen.sandbox.db import StoreError, parse_json
+from reportgen.sandbox.engine import INVALID, Engine, Operation
+from reportgen.sandbox.faults import DROP, DROP_AFTER, TOO_MANY, Fault, FaultPlan
 from reportgen.sandbox.stats import Stats
 
 log = logging.getLogger("reportgen.sandbox")
@@ -57,7 +61,11 @@ class Request:
 
 @dataclass(frozen=True)
 class Response:
-    """What to send back; ``drop`` closes the connection without answering."""
+    """What to send back; ``drop`` resets the connection without answering.
+
+    A dropped response with a status was executed and then lost (``drop_after``); one with
+    status 0 never ran (``drop``).
+    """
 
     status: int
     body: bytes = b""
@@ -76,6 +84,22 @@ class Response:
 
 def _error(status: int, message: str, label: str = "") -> Response:
     return Response.json(status, {"errors": [{"message": message}]}, label)
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    """What the faults made of one request: answer ``instead``, or run it (and maybe lose it)."""
+
+    instead: Response | None = None
+    lose_response: bool = False
+
+    def deliver(self, response: Response) -> Response:
+        """The response to send once the request ran: itself, or a dropped connection."""
+        return replace(response, drop=True) if self.lose_response else response
+
+
+class _BadBody(Exception):
+    """A request body that cannot be read as the JSON the endpoint expects."""
 
 
 class UploadSigner:
@@ -111,15 +135,36 @@ class App:
         self.stats = stats
         self.faults = faults
         self._api_key = api_key
+        self._api_key_in_json = json.dumps(api_key)[1:-1].encode()  # as it appears in a body
         self._signer = signer
 
     def handle(self, req: Request) -> Response:
         """Answer one request."""
+        try:
+            response = self._route(req)
+        except RecursionError:
+            # Whatever the client nested, it is its problem: a 5xx would be retried for long.
+            response = _error(400, "the request is nested too deeply")
+        return self._scrub(response, admin=req.path.startswith("/_sandbox/"))
+
+    def _scrub(self, response: Response, admin: bool) -> Response:
+        """Take the API key out of error messages and admin answers (not out of data)."""
+        secret = self._api_key_in_json
+        if response.drop or secret not in response.body:
+            return response
+        if admin or response.status >= 400:
+            return replace(response, body=response.body.replace(secret, b"***"))
+        payload = json.loads(response.body)
+        for error in payload.get("errors") or []:
+            error["message"] = str(error.get("message", "")).replace(self._api_key, "***")
+        return replace(response, body=json.dumps(payload).encode())
+
+    def _route(self, req: Request) -> Response:
         if req.path == "/_sandbox/health":
             return Response.json(200, {"ok": True})
         if req.path.startswith("/sdk/otel/"):
-            injected = self._counted(kinds.TELEMETRY, kinds.TELEMETRY)
-            return injected or Response(200, label=kinds.TELEMETRY)
+            verdict = self._counted(kinds.TELEMETRY, kinds.TELEMETRY)
+            return verdict.instead or verdict.deliver(Response(200, label=kinds.TELEMETRY))
         upload = _UPLOAD.match(req.path)
         if upload and req.method == "PUT":
             return self._upload(req, int(upload.group(1)), unquote(upload.group(2)))
@@ -147,38 +192,47 @@ class App:
         key = decoded.partition(":")[2]
         return hmac.compare_digest(key.encode(), self._api_key.encode())
 
-    def _counted(self, name: str, kind: str) -> Response | None:
-        """Count the request and apply any fault; a Response means "answer this instead"."""
+    def _counted(self, name: str, kind: str) -> _Verdict:
+        """Count the request and apply any fault (waiting out any injected latency)."""
         self.stats.record(name, kind)
         decision = self.faults.decide(name)
-        if decision.delay:
-            self.stats.record_fault(name, "latency")
+        if decision.delayed:
             time.sleep(decision.delay)
+            self.stats.record_delay(name, decision.delay)
         fault = decision.failure
         if fault is None:
-            return None
+            return _Verdict()
         self.stats.record_fault(name, fault.kind)
         log.info("injecting fault %s into %s", fault.kind, name)
+        if fault.kind == DROP_AFTER:
+            return _Verdict(lose_response=True)
         if fault.kind == DROP:
-            return Response(0, drop=True, label=name)
+            return _Verdict(Response(0, drop=True, label=name))
         if fault.kind == TOO_MANY:
-            return _rate_limited(fault, name)
-        return _error(500, "injected fault: internal server error", name)
+            return _Verdict(_rate_limited(fault, name))
+        return _Verdict(_error(500, "injected fault: internal server error", name))
 
     def _graphql(self, req: Request) -> Response:
         try:
-            payload = json.loads(req.body)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            payload = None
+            payload = _json_body(req.body, "the GraphQL request")
+        except _BadBody as exc:
+            self.stats.record(INVALID, kinds.INVALID)
+            return _error(400, str(exc), INVALID)
         if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
             self.stats.record(INVALID, kinds.INVALID)
             return _error(400, "expected a JSON body with a 'query' string", INVALID)
-        operation = self.engine.prepare(payload["query"], payload.get("operationName") or None)
+        operation_name = payload.get("operationName")
+        operation = self.engine.prepare(
+            payload["query"], operation_name if isinstance(operation_name, str) else None
+        )
         kind = operation.kind if operation.kind in (kinds.QUERY, kinds.MUTATION) else kinds.INVALID
-        injected = self._counted(operation.name, kind)
-        if injected is not None:
-            return injected
-        body, errors = self.engine.execute(operation, payload.get("variables"), self.backend)
+        verdict = self._counted(operation.name, kind)
+        if verdict.instead is not None:
+            return verdict.instead
+        return verdict.deliver(self._execute(operation, payload.get("variables")))
+
+    def _execute(self, operation: Operation, variables: Any) -> Response:
+        body, errors = self.engine.execute(operation, variables, self.backend)
         if operation.errors:
             # Most likely a client newer than our schema: worth noticing in the log.
             messages = "; ".join(e.message for e in operation.errors)
@@ -189,17 +243,20 @@ class App:
         return Response.json(200, body, operation.name)
 
     def _file_stream(self, req: Request, entity: str, project: str, run_name: str) -> Response:
-        injected = self._counted(kinds.FILE_STREAM, kinds.FILE_STREAM)
-        if injected is not None:
-            return injected
+        verdict = self._counted(kinds.FILE_STREAM, kinds.FILE_STREAM)
+        if verdict.instead is not None:
+            return verdict.instead
+        return verdict.deliver(self._stream(req, entity, project, run_name))
+
+    def _stream(self, req: Request, entity: str, project: str, run_name: str) -> Response:
         run = self.backend.runs.find(entity or self.backend.viewer.entity, project, run_name)
         if run is None:
             log.warning("file_stream for unknown run %s/%s/%s", entity, project, run_name)
             return _error(404, f"run {entity}/{project}/{run_name} not found", kinds.FILE_STREAM)
         try:
-            payload = json.loads(req.body or b"{}")
+            payload = _json_body(req.body or b"{}", "file_stream request")
             self.backend.runs.apply_file_stream(int(run["_pk"]), payload)
-        except (json.JSONDecodeError, StoreError, AttributeError, TypeError, ValueError) as exc:
+        except (_BadBody, StoreError, AttributeError, TypeError, ValueError) as exc:
             return _error(400, f"bad file_stream request: {exc}", kinds.FILE_STREAM)
         return Response.json(200, {"exitcode": None, "limits": {}}, kinds.FILE_STREAM)
 
@@ -207,11 +264,11 @@ class App:
         if not self._signer.verify(run_pk, name, (req.query.get("sig") or [""])[0]):
             self.stats.record(kinds.UNAUTHORIZED, kinds.UNAUTHORIZED)
             return _error(403, "bad upload signature", kinds.UNAUTHORIZED)
-        injected = self._counted(kinds.UPLOAD, kinds.UPLOAD)
-        if injected is not None:
-            return injected
+        verdict = self._counted(kinds.UPLOAD, kinds.UPLOAD)
+        if verdict.instead is not None:
+            return verdict.instead
         self.backend.runs.store_file(run_pk, name, req.body)
-        return Response(200, label=kinds.UPLOAD)
+        return verdict.deliver(Response(200, label=kinds.UPLOAD))
 
     def _admin(self, req: Request) -> Response:
         route = (req.method, req.path.rstrip("/"))
@@ -227,14 +284,23 @@ class App:
             return Response.json(200, self.faults.describe())
         if route in (("PUT", "/_sandbox/faults"), ("POST", "/_sandbox/faults")):
             try:
-                spec = json.loads(req.body)
+                spec = _json_body(req.body, "the faults")
+                if not isinstance(spec, dict) or not isinstance(spec.get("faults", []), list):
+                    raise _BadBody('expected {"faults": [...], "seed": N}')
                 faults = [Fault.from_dict(f) for f in spec.get("faults", [])]
                 seed = spec.get("seed")
                 self.faults.set(faults, None if seed is None else int(seed))
-            except (json.JSONDecodeError, AttributeError, TypeError, ValueError) as exc:
+            except (_BadBody, TypeError, ValueError) as exc:
                 return _error(400, f"bad faults: {exc}")
             return Response.json(200, self.faults.describe())
         return _error(404, f"no admin endpoint {req.method} {req.path}")
+
+
+def _json_body(body: bytes, what: str) -> Any:
+    try:
+        return parse_json(body, what)
+    except StoreError as exc:
+        raise _BadBody(str(exc)) from None
 
 
 def _rate_limited(fault: Fault, name: str) -> Response:
@@ -248,7 +314,7 @@ def _rate_limited(fault: Fault, name: str) -> Response:
 
 def _log_error(operation: str, error: GraphQLError) -> None:
     original = error.original_error
-    if original is None or isinstance(original, (StoreError, GraphQLError)):
+    if original is None or isinstance(original, (StoreError, GraphQLError, RecursionError)):
         log.info("%s: %s", operation, error.message)
     else:
         log.error("%s failed: %s", operation, error.message, exc_info=original)

@@ -9,6 +9,7 @@ failing half-way through a transaction.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import threading
@@ -78,10 +79,26 @@ class Database:
         self._conn = sqlite3.connect(
             self.path, check_same_thread=False, isolation_level=None, timeout=30.0
         )
+        try:
+            self._initialise(fresh)
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _initialise(self, fresh: bool) -> None:
         if fresh:
             # The file may hold a generated API key: keep it private to its owner.
             os.chmod(self.path, 0o600)
         self._conn.row_factory = _dict_row
+        tables = {
+            row["name"]
+            for row in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        if tables and "meta" not in tables:
+            # Someone else's SQLite file: adding our tables to it would be vandalism.
+            raise sqlite3.DatabaseError(
+                f"not a sandbox database (it holds other tables: {', '.join(sorted(tables)[:3])})"
+            )
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA foreign_keys=ON")
         with self.write() as conn:
@@ -135,3 +152,35 @@ class Database:
 
 class StoreError(Exception):
     """A request the sandbox refuses; its message becomes the GraphQL error message."""
+
+
+def parse_json(text: str | bytes, what: str, max_depth: int | None = None) -> Any:
+    """Client-supplied JSON; malformed or too deeply nested input is a StoreError.
+
+    Python's parser gives up (RecursionError) around a thousand levels; ``max_depth`` sets a
+    lower bound for values the sandbox walks recursively afterwards (run filters).
+    """
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise StoreError(f"{what} is nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+        raise StoreError(f"{what} is not JSON: {exc}") from None
+    if max_depth is not None and nesting_depth(value) > max_depth:
+        raise StoreError(f"{what} is nested more than {max_depth} levels deep")
+    return value
+
+
+def nesting_depth(value: Any) -> int:
+    """How deeply lists and objects nest in a parsed JSON value (a scalar is 0), iteratively."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        )
+        if children is None:
+            continue
+        deepest = max(deepest, depth + 1)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest

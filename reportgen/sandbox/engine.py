@@ -157,13 +157,18 @@ class Engine:
                 "data": None,
                 "errors": [e.formatted for e in operation.errors],
             }, operation.errors
-        result = execute_sync(
-            self.schema,
-            operation.document,
-            context_value=backend,
-            variable_values=variables if isinstance(variables, dict) else None,
-            operation_name=None if operation.name in (ANONYMOUS, INVALID) else operation.name,
-        )
+        try:
+            result = execute_sync(
+                self.schema,
+                operation.document,
+                context_value=backend,
+                variable_values=variables if isinstance(variables, dict) else None,
+                operation_name=None if operation.name in (ANONYMOUS, INVALID) else operation.name,
+            )
+        except RecursionError:
+            # Input nested deeper than anything we can walk: the client's problem, not a 500.
+            error = GraphQLError("the request's variables are nested too deeply")
+            return {"data": None, "errors": [error.formatted]}, [error]
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
             body["errors"] = [e.formatted for e in result.errors]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+import errno
 import json
 import logging
 import os
 import shutil
+import sqlite3
 import tempfile
 import threading
 import urllib.error
@@ -37,6 +39,13 @@ CONFLICTING_ENV = (
 """Variables that would steer wandb away from what ``Sandbox.env()`` sets up."""
 
 log = logging.getLogger("reportgen.sandbox")
+
+
+class SandboxStartError(Exception):
+    """The sandbox cannot start: its port cannot be bound or its database cannot be used.
+
+    The message is one line, fit for a command-line error.
+    """
 
 
 @dataclass(frozen=True)
@@ -88,6 +97,8 @@ class Sandbox:
         faults: Iterable[Fault] = (),
         fault_seed: int | None = None,
     ) -> None:
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+            raise ValueError(f"the port must be within 0..65535 (0: any free port), not {port!r}")
         if api_key is not None and len(api_key) < MIN_KEY_LENGTH:
             raise ValueError(
                 f"the API key must have at least {MIN_KEY_LENGTH} characters "
@@ -131,19 +142,33 @@ class Sandbox:
         return f"http://{host}:{self.port}"
 
     def start(self) -> Sandbox:
-        """Bind the port and serve on a daemon thread."""
+        """Bind the port and serve on a daemon thread.
+
+        Raises SandboxStartError when the port cannot be bound (in use, unknown host) or the
+        database cannot be opened (not an SQLite file, directory not writable, ...).
+        """
         if self._server is not None:
             return self
-        server = SandboxHTTPServer((self._host, self._port))
+        try:
+            server = SandboxHTTPServer((self._host, self._port))
+        except (OSError, OverflowError, ValueError) as exc:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            raise SandboxStartError(_listen_problem(self._host, self._port, exc)) from exc
         self._server = server
         try:
             self._api_key = self._api_key or self._remembered_key()
             signer = UploadSigner(self._api_key, self.base_url)
             self._backend = Backend.open(self.db_path, self.viewer, signer.url)
             server.app = App(self._backend, self._api_key, signer, self._stats, self._faults)
-        except BaseException:
+        except BaseException as exc:
             server.server_close()
             self._server = None
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            if isinstance(exc, (sqlite3.Error, OSError)):
+                problem = _one_line(exc)
+                raise SandboxStartError(
+                    f"cannot use {self.db_path} as the sandbox database: {problem}"
+                ) from exc
             raise
         self._redact = _RedactKey(self._api_key)
         log.addFilter(self._redact)
@@ -250,8 +275,15 @@ class Sandbox:
     def request(
         self, method: str, path: str, payload: Any = None, *, api_key: str | None = None
     ) -> HTTPResult:
-        """One raw HTTP request (JSON in and out), authenticated with ``api_key`` or ours."""
-        data = None if payload is None else json.dumps(payload).encode()
+        """One raw HTTP request (JSON in and out), authenticated with ``api_key`` or ours.
+
+        ``payload`` is sent as JSON, or as is when it is ``bytes``. A connection the server
+        drops (fault ``drop`` or ``drop_after``) raises ConnectionError, as in any client.
+        """
+        if payload is None or isinstance(payload, bytes):
+            data = payload
+        else:
+            data = json.dumps(payload).encode()
         token = base64.b64encode(f"api:{api_key or self.api_key}".encode()).decode()
         req = urllib.request.Request(self.base_url + path, data=data, method=method)
         req.add_header("Authorization", f"Basic {token}")
@@ -261,6 +293,10 @@ class Sandbox:
                 status, headers, body = resp.status, dict(resp.headers), resp.read()
         except urllib.error.HTTPError as err:
             status, headers, body = err.code, dict(err.headers), err.read()
+        except urllib.error.URLError as err:
+            if isinstance(err.reason, ConnectionError):
+                raise err.reason from err
+            raise
         try:
             parsed = json.loads(body) if body else None
         except json.JSONDecodeError:
@@ -273,3 +309,18 @@ class Sandbox:
         """POST a GraphQL request the way wandb-core does (``operationName`` empty)."""
         payload = {"query": query, "variables": dict(variables or {}), "operationName": ""}
         return self.request("POST", "/graphql", payload, api_key=api_key)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return " ".join(text.split()) or type(exc).__name__
+
+
+def _listen_problem(host: str, port: int, exc: BaseException) -> str:
+    where = f"{host or '0.0.0.0'}:{port}"
+    if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
+        return (
+            f"cannot listen on {where}: the port is already in use "
+            "(another sandbox? choose another port, or 0 for any free one)"
+        )
+    return f"cannot listen on {where}: {_one_line(exc)}"

@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from reportgen.sandbox.db import Row, StoreError
+from reportgen.sandbox.db import Row, StoreError, parse_json
 
 STEP = "_step"
 
@@ -69,10 +69,9 @@ def sampled_history(lines: Sequence[str], spec_text: str) -> list[Row]:
     The spec's ``maxStep`` is inclusive: wandb-core turns the scan range ``[a, b)`` into
     ``{"minStep": a, "maxStep": b - 1, "samples": b - a}``.
     """
-    try:
-        spec = json.loads(spec_text)
-    except json.JSONDecodeError as exc:
-        raise StoreError(f"sampledHistory spec is not JSON: {exc}") from exc
+    spec = parse_json(spec_text, "sampledHistory spec")
+    if not isinstance(spec, dict):
+        raise StoreError("sampledHistory spec must be a JSON object")
     keys = list(dict.fromkeys(spec.get("keys") or []))
     min_step, max_step = spec.get("minStep"), spec.get("maxStep")
     picked = []

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from reportgen.sandbox.db import Row, StoreError
+from reportgen.sandbox.db import Row, StoreError, parse_json
 from reportgen.sandbox.ids import parse_time
 
 
@@ -24,6 +24,8 @@ class _Missing:
 
 
 MISSING: Any = _Missing()
+MAX_FILTER_DEPTH = 64
+"""Filters are matched recursively; real ones nest a handful of levels."""
 
 # filter/order path -> key of the GraphQL run record
 _RUN_FIELDS = {
@@ -188,10 +190,7 @@ def parse_filters(text: str | None) -> Any:
     """The ``filters`` JSONString argument, parsed; empty means match everything."""
     if not text:
         return {}
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise StoreError(f"filters is not JSON: {exc}") from exc
+    return parse_json(text, "filters", MAX_FILTER_DEPTH)
 
 
 def sort_runs(runs: Sequence[Row], order: str | None) -> list[Row]:

@@ -11,7 +11,7 @@ import json
 import sqlite3
 from typing import Any
 
-from reportgen.sandbox.db import Database, Row, StoreError
+from reportgen.sandbox.db import Database, Row, StoreError, parse_json
 from reportgen.sandbox.identity import Viewer
 from reportgen.sandbox.ids import decode_relay_id, new_run_name, now, run_relay_id
 from reportgen.sandbox.projects import ensure_project
@@ -77,10 +77,7 @@ def run_record(row: Row) -> Row:
 
 def normalize_config(text: str) -> str:
     """W&B's stored config shape: every key wrapped as ``{"value": v, "desc": d}``."""
-    try:
-        config = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise StoreError(f"upsertBucket: config is not JSON: {exc}") from exc
+    config = parse_json(text, "upsertBucket: config")
     if not isinstance(config, dict):
         raise StoreError("upsertBucket: config must be a JSON object")
     wrapped = {}
@@ -235,13 +232,13 @@ class Runs:
 
 
 def _json_object(text: str, what: str) -> str:
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise StoreError(f"{what} is not JSON: {exc}") from exc
+    value = parse_json(text, what)
     if not isinstance(value, dict):
         raise StoreError(f"{what} must be a JSON object")
-    return json.dumps(value)
+    try:
+        return json.dumps(value)
+    except RecursionError:
+        raise StoreError(f"{what} is nested too deeply") from None
 
 
 def _write_lines(

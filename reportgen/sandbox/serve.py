@@ -4,30 +4,48 @@ from __future__ import annotations
 
 import logging
 import signal
+import sqlite3
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
 from reportgen.sandbox.db import default_db_path
-from reportgen.sandbox.handle import Sandbox
+from reportgen.sandbox.faults import Fault
+from reportgen.sandbox.handle import Sandbox, SandboxStartError
 
 EXIT_OK, EXIT_FAILURE, EXIT_INTERRUPTED = 0, 1, 130
 
 
-def run_foreground(host: str, port: int, db: str | None, api_key: str | None) -> int:
+def run_foreground(
+    host: str,
+    port: int,
+    db: str | None,
+    api_key: str | None,
+    faults: Sequence[Fault] = (),
+    fault_seed: int | None = None,
+) -> int:
     """Serve until interrupted; 0 after SIGTERM, 130 after Ctrl-C, 1 if it cannot start.
 
     Prints the base URL and the ``export`` lines a client shell needs. The key is printed
-    there only: the request log never contains it.
+    there only: the request log never contains it. ``faults`` (e.g. from ``parse_fault``)
+    are active from the first request, drawn from ``fault_seed``; they are listed on stderr.
+    Bad input (port out of range or in use, a ``db`` that is not a sandbox SQLite file or
+    whose directory is missing or not writable) is one line on stderr and exit code 1.
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     path = Path(db) if db else default_db_path()
     try:
-        sandbox = Sandbox(db=path, api_key=api_key, port=port, host=host).start()
-    except (ValueError, OSError) as exc:
-        print(f"reportgen sandbox: cannot start: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+        if db:
+            _check_db_location(path)  # the default location is created, a given one must exist
+        sandbox = Sandbox(
+            db=path, api_key=api_key, port=port, host=host, faults=faults, fault_seed=fault_seed
+        ).start()
+    except (ValueError, SandboxStartError) as exc:
+        return _cannot_start(str(exc))
+    except (OSError, OverflowError, sqlite3.Error) as exc:  # not expected: start() wraps these
+        return _cannot_start(f"cannot start: {type(exc).__name__}: {exc}")
     received: list[int] = []
     stop = threading.Event()
 
@@ -40,6 +58,10 @@ def run_foreground(host: str, port: int, db: str | None, api_key: str | None) ->
         print(f"W&B sandbox at {sandbox.base_url} (entity {sandbox.entity!r}, data in {path})")
         print(f"export WANDB_BASE_URL={sandbox.base_url}")
         print(f"export WANDB_API_KEY={sandbox.api_key}", flush=True)
+        if faults:
+            seed = "" if fault_seed is None else f" (seed {fault_seed})"
+            listed = "; ".join(str(f) for f in faults)
+            print(f"injecting faults{seed}: {listed}", file=sys.stderr, flush=True)
         while not stop.wait(0.5):
             pass
     finally:
@@ -48,3 +70,18 @@ def run_foreground(host: str, port: int, db: str | None, api_key: str | None) ->
             signal.signal(sig, handler)
     print("sandbox stopped", file=sys.stderr)
     return EXIT_INTERRUPTED if received and received[0] == signal.SIGINT else EXIT_OK
+
+
+def _check_db_location(path: Path) -> None:
+    parent = path.parent
+    if path.is_dir():
+        raise ValueError(f"the database {path} is a directory; give a file path")
+    if not parent.exists():
+        raise ValueError(f"cannot create the database {path}: directory {parent} does not exist")
+    if not parent.is_dir():
+        raise ValueError(f"cannot create the database {path}: {parent} is not a directory")
+
+
+def _cannot_start(message: str) -> int:
+    print(f"reportgen sandbox: {' '.join(message.split())}", file=sys.stderr)
+    return EXIT_FAILURE

@@ -65,7 +65,9 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(response)
         elapsed = (time.perf_counter() - started) * 1000
-        status = "dropped" if response.drop else str(response.status)
+        status = str(response.status)
+        if response.drop:  # status 0: dropped unanswered; else executed, then the answer lost
+            status = f"{status}, response dropped" if response.status else "dropped"
         label = f" {response.label}" if response.label else ""
         log.info("%s %s%s -> %s in %.1f ms", self.command, url.path, label, status, elapsed)
 

@@ -6,6 +6,10 @@ GraphQL mutations and nothing else. Run logging outside GraphQL has its own kind
 ``file_stream`` (history/summary chunks) and ``upload`` (run files PUT to the URLs that
 ``createRunFiles`` hands out); neither counts as a read or a write. Admin endpoints
 (``/_sandbox/...``) are not counted.
+
+Injected faults are counted per operation and action (``latency``, ``429``, ``500``, ``drop``,
+``drop_after``), and ``latency_seconds`` adds up the delay the sandbox actually slept, so a
+test can check that latency was applied without timing anything itself.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ class Stats:
             self._writes: Counter[str] = Counter()
             self._kinds: Counter[str] = Counter()
             self._faults: Counter[tuple[str, str]] = Counter()
+            self._delays: dict[str, float] = {}
 
     def record(self, name: str, kind: str) -> None:
         """Count one request: ``name`` is the operation (or endpoint) name, ``kind`` its kind."""
@@ -43,9 +48,15 @@ class Stats:
                 self._writes[name] += 1
 
     def record_fault(self, name: str, action: str) -> None:
-        """Count one injected failure (``429``, ``500`` or ``drop``) or delay (``latency``)."""
+        """Count one injected failure (``429``, ``500``, ``drop`` or ``drop_after``)."""
         with self._lock:
             self._faults[(name, action)] += 1
+
+    def record_delay(self, name: str, seconds: float) -> None:
+        """Count one injected delay of ``seconds``, once it has been waited out."""
+        with self._lock:
+            self._faults[(name, "latency")] += 1
+            self._delays[name] = self._delays.get(name, 0.0) + seconds
 
     def snapshot(self) -> dict[str, Any]:
         """A JSON-ready copy::
@@ -54,7 +65,8 @@ class Stats:
          "operations": {"Viewer": 3, "UpsertView2": 1, "file_stream": 2, ...},
          "write_operations": {"UpsertView2": 1},
          "kinds": {"query": 4, "mutation": 1, "file_stream": 2, "upload": 2},
-         "faults": {"Viewer": {"500": 1}}}
+         "faults": {"Viewer": {"500": 1, "latency": 2}},
+         "latency_seconds": {"Viewer": 0.04}}
         """
         with self._lock:
             faults: dict[str, dict[str, int]] = {}
@@ -68,4 +80,5 @@ class Stats:
                 "write_operations": dict(sorted(self._writes.items())),
                 "kinds": dict(sorted(self._kinds.items())),
                 "faults": faults,
+                "latency_seconds": {k: round(v, 6) for k, v in sorted(self._delays.items())},
             }
