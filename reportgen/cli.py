@@ -390,8 +390,13 @@ def _run(argv: list[str] | None) -> int:
     except (click.exceptions.Abort, KeyboardInterrupt):
         sys.stderr.write("reportgen: interrupted\n")
         return EXIT_INTERRUPTED
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "reportgen"
+        message = " ".join(exc.format_message().split())
+        sys.stderr.write(f"{where}: {message} (see {where} --help)\n")
+        return EXIT_FAILURE
     except click.ClickException as exc:
-        exc.show()
+        sys.stderr.write(f"reportgen: {' '.join(exc.format_message().split())}\n")
         return EXIT_FAILURE
     except ReportgenError as exc:
         from reportgen.reporters import parsable
