@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -210,10 +211,13 @@ def test_apply_survives_thirty_percent_failures(sb: Sandbox, specs: Path) -> Non
         (specs / f"many-{i}.yaml").write_text(
             f"{kind}:\n  key: many-{i}\n  title: Many {i}\n  project: image-classification-leaderboard\n"
         )
+    # Four kinds, each drawn independently: 1 - (1 - r) ** 4 = 30% of requests fail.
+    rate = 1 - 0.7**0.25
     sb.set_faults(
-        Fault("429", rate=0.1, seconds=1),
-        Fault("500", rate=0.1),
-        Fault("drop", rate=0.1),
+        Fault("429", rate=rate, seconds=1),
+        Fault("500", rate=rate),
+        Fault("drop", rate=rate),
+        Fault("drop_after", rate=rate),  # the write is stored, its response lost
         seed=7,
     )
     codes = [run(["apply", str(specs), "--continue-on-error"]) for _ in range(3)]
@@ -224,6 +228,54 @@ def test_apply_survives_thirty_percent_failures(sb: Sandbox, specs: Path) -> Non
     for view_type in ("project-view", "runs"):
         found = [k for k in keys(sb, view_type) if not k.startswith("<unmanaged")]
         assert len(found) == len(set(found)), f"duplicate {view_type} views: {found}"
+
+
+def test_lost_create_responses_make_no_duplicates(sb: Sandbox, specs: Path) -> None:
+    """Every create is stored and its response lost; wandb-core sends it again by itself.
+    The deterministic view name makes the second send name the same view."""
+    sb.set_faults(Fault("drop_after", op="UpsertView2", times=4))
+    assert run(["apply", str(specs)]) == 0
+    assert sb.faults()["faults"][0]["fired"] == 4
+    assert sb.stats()["operations"]["UpsertView2"] == 8
+    assert keys(sb, "project-view") == ["cifar10", "cifar10-resnet50"]
+    assert keys(sb, "runs") == ["cifar10", "cifar10-resnet50"]
+    assert run(["plan", str(specs), "--detailed-exitcode"]) == 0
+
+
+def test_a_create_that_never_answers_is_found_not_repeated(sb: Sandbox, specs: Path) -> None:
+    """When the client gives up on a create (a timeout, after its own retries) the view
+    may exist all the same: apply lists the scope again and finds it instead of creating
+    a second one. The transport is the seam apply receives; the server is the sandbox."""
+    from reportgen.apply import Options, apply
+    from reportgen.build import build_views
+    from reportgen.remote import Remote, RemoteError, RetryPolicy
+    from reportgen.session import Session
+
+    class Lost(Exception):
+        pass
+
+    lost: list[str] = []
+
+    def transport(query: str, variables: Mapping[str, Any]) -> Mapping[str, Any]:
+        answer = sb.graphql(query, variables).json
+        assert not answer.get("errors"), answer
+        if "upsertView" in query and not variables.get("id") and len(lost) < 2:
+            lost.append(str(variables["name"]))
+            raise Lost("no response in time")
+        return dict(answer["data"])
+
+    def classify(exc: BaseException) -> RemoteError | None:
+        return RemoteError(str(exc), retryable=True) if isinstance(exc, Lost) else None
+
+    remote = Remote(transport, classify, RetryPolicy(sleep=lambda _: None))
+    session = Session(remote=remote, app_url=sb.base_url, default_entity=sb.entity)
+    views = build_views([specs], environ={"WANDB_ENTITY": sb.entity})
+    outcome = apply(session, views, Options())
+
+    assert not outcome.failed and outcome.count("created") == 4 and len(lost) == 2
+    assert sb.stats()["operations"]["UpsertView2"] == 4  # the lost two were not sent again
+    assert keys(sb, "project-view") == ["cifar10", "cifar10-resnet50"]
+    assert keys(sb, "runs") == ["cifar10", "cifar10-resnet50"]
 
 
 def test_missing_key_is_one_line_pointing_at_the_sandbox(
@@ -240,10 +292,15 @@ def test_missing_key_is_one_line_pointing_at_the_sandbox(
 def test_api_key_is_never_printed(
     sb: Sandbox, specs: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """At every verbosity, on success and on each kind of failure."""
     assert run(["-v", "apply", str(specs)]) == 0
     assert run(["-vv", "plan", str(specs), "-o", "json"]) == 0
-    sb.set_faults(Fault("500", op="ProjectWorkspaceViews"))
-    assert run(["-v", "plan", str(specs), "--base-url", "http://127.0.0.1:9"]) == 1
+    assert run(["plan", "-vv", str(specs), "-o", "markdown"]) == 0
+    (specs / "cifar10.yaml").write_text(
+        (specs / "cifar10.yaml").read_text().replace("top: 5", "top: 0")
+    )
+    assert run(["-vv", "apply", str(specs)]) == 1  # a spec problem
+    assert run(["-vv", "plan", str(specs), "--base-url", "ftp://nowhere"]) == 1  # a bad URL
     out = capsys.readouterr()
     assert sb.api_key not in out.out + out.err
 
