@@ -68,7 +68,9 @@ class BuiltView:
         }
 
 
-def build_views(paths: Sequence[Path], environ: Mapping[str, str] | None = None) -> list[BuiltView]:
+def build_views(
+    paths: Sequence[str | os.PathLike[str]], environ: Mapping[str, str] | None = None
+) -> list[BuiltView]:
     """Validate, parse and compile; raise ReportgenError with every problem if any."""
     result = validate_paths(paths)
     if not result.ok:

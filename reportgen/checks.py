@@ -8,10 +8,11 @@ sorted or plotted. Every check tolerates ill-typed input: the schema reports tha
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from reportgen.expand import Instance
+from reportgen.expand import Instance, reported_references
 from reportgen.filters import BoolOp, FilterError, Node, parse_filter
 from reportgen.filterv2 import to_v2
 from reportgen.load import JsonPath
@@ -30,6 +31,30 @@ SORT_DIRECTIONS = ("asc", "desc")
 GOALS = ("max", "min")
 WORKSPACE_COLUMN_KEYS = ("pinned",)
 AXIS_PANELS = {"scatter": ("x", "y", "z")}
+# wandb-workspaces refuses a workspace view name holding a character of these Unicode
+# categories (`utils.validators.validate_no_emoji`): other symbols (emoji), modifier, math
+# and currency symbols (so '+', '<', '=', '$', '^', '`', '|', '~' too), lone surrogates.
+# Reports take any title.
+VIEW_NAME_REFUSED = ("So", "Sk", "Sm", "Sc", "Cs")
+_CATEGORY_NAMES = {
+    "So": "an emoji or symbol",
+    "Sk": "a modifier symbol",
+    "Sm": "a math symbol",
+    "Sc": "a currency symbol",
+    "Cs": "a lone surrogate",
+}
+
+
+def refused_in_view_name(text: str, skip: Iterable[tuple[int, int]] = ()) -> int | None:
+    """Offset of the first character wandb-workspaces refuses in a workspace view name,
+    outside the `skip` spans."""
+    chars = list(text)
+    for start, end in skip:
+        chars[start:end] = " " * (end - start)
+    for i, char in enumerate(chars):
+        if unicodedata.category(char) in VIEW_NAME_REFUSED:
+            return i
+    return None
 
 
 def check(instance: Instance) -> list[Problem]:
@@ -94,6 +119,7 @@ class _Checker:
     # kinds
 
     def workspace(self, body: dict[str, Any], path: JsonPath) -> None:
+        self.view_name(body.get("title"), (*path, "title"))
         runset = body.get("runset")
         if isinstance(runset, dict):
             self.runset(runset, (*path, "runset"), workspace=True)
@@ -122,6 +148,12 @@ class _Checker:
         base = self.filter(body.get("filter"), (*path, "filter"))
         publish = body.get("publish")
         workspace = not isinstance(publish, list) or "workspace" in publish
+        if workspace:
+            self.view_name(body.get("title"), (*path, "title"), leaderboard=True)
+            for i, variant in _items(body.get("variants")):
+                if isinstance(variant, dict):
+                    where = (*path, "variants", i, "title")
+                    self.view_name(variant.get("title"), where, leaderboard=True)
         seen: dict[Ref, int] = {}
         for i, text in _strings(body.get("metrics")):
             where = (*path, "metrics", i)
@@ -159,6 +191,26 @@ class _Checker:
                     self.depth(BoolOp("and", (base, extra)), where, combined=True)
 
     # parts
+
+    def view_name(self, title: Any, path: JsonPath, *, leaderboard: bool = False) -> None:
+        """A title that becomes a workspace view's name (RG309)."""
+        if not isinstance(title, str):
+            return
+        # In a document without a matrix, references left in the title are reported as
+        # such (expand); a stamped title holds only what the matrix put there.
+        skip = () if self.instance.bindings else reported_references(title)
+        at = refused_in_view_name(title, skip)
+        if at is None:
+            return
+        char = title[at]
+        shown = f"'{char}'" if char.isprintable() else ""
+        what = f"{shown} (U+{ord(char):04X}, {_CATEGORY_NAMES[unicodedata.category(char)]})"
+        hint = "; publish only a report, or " if leaderboard else "; "
+        msg = (
+            f"wandb-workspaces refuses emoji and symbols in workspace view names: {what.lstrip()}"
+            f"{hint}leave it out of the title"
+        )
+        self.add(path, "RG309", msg, at)
 
     def runset(self, runset: dict[str, Any], path: JsonPath, *, workspace: bool) -> None:
         self.filter(runset.get("filter"), (*path, "filter"))

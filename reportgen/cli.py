@@ -27,7 +27,8 @@ EXIT_GATE = 3
 EXIT_INTERRUPTED = 130
 
 _verbosity = 0
-PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+# Strings, not click's Path: click would turn an empty argument into "." (this directory).
+PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 
 
 def _more_verbose(ctx: click.Context, param: click.Parameter, value: int) -> int:
@@ -71,12 +72,12 @@ def cli(verbose: int) -> None:
     help="Output format (default: github inside GitHub Actions, else text).",
 )
 @click.option("--strict", is_flag=True, help="Warnings fail too.")
-def validate(paths: tuple[Path, ...], fmt: str | None, strict: bool) -> int:
+def validate(paths: tuple[str, ...], fmt: str | None, strict: bool) -> int:
     """Check spec files: YAML, schema and semantics. PATHS default to specs/."""
     from reportgen.reporters import REPORTERS
     from reportgen.validate import DEFAULT_PATHS, validate_paths
 
-    result = validate_paths(list(paths) or list(DEFAULT_PATHS))
+    result = validate_paths([*paths] or list(DEFAULT_PATHS))
     chosen = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     out = REPORTERS[chosen](result.problems, _color(sys.stdout))
     if chosen == "text" and not result.problems:
@@ -117,7 +118,7 @@ def _object_listing(result: ValidationResult) -> str:
     show_default=True,
     help="Directory for the JSON files.",
 )
-def build(paths: tuple[Path, ...], out: Path) -> int:
+def build(paths: tuple[str, ...], out: Path) -> int:
     """Compile specs into the W&B view JSON that apply would send. No credentials needed.
 
     Writes one canonical JSON per object (random ids replaced by stable placeholders,
@@ -126,7 +127,7 @@ def build(paths: tuple[Path, ...], out: Path) -> int:
     from reportgen.build import build_views, write_build
     from reportgen.validate import DEFAULT_PATHS
 
-    views = build_views(list(paths) or list(DEFAULT_PATHS))
+    views = build_views([*paths] or list(DEFAULT_PATHS))
     for path in write_build(views, out):
         click.echo(str(path))
     return EXIT_OK
@@ -162,7 +163,7 @@ def _remote_options(func: Any) -> Any:
     return func
 
 
-def _connect(paths: tuple[Path, ...], base_url: str | None) -> tuple[Any, Any]:
+def _connect(paths: tuple[str, ...], base_url: str | None) -> tuple[Any, Any]:
     """Build the views (specs first: their problems come before any network), then connect."""
     from reportgen.build import build_views
     from reportgen.session import DefaultEntityEnviron, Session, connect, resolve_credentials
@@ -176,7 +177,7 @@ def _connect(paths: tuple[Path, ...], base_url: str | None) -> tuple[Any, Any]:
         return sessions[0]
 
     environ = DefaultEntityEnviron(os.environ, lambda: session().remote.default_entity())
-    views = build_views(list(paths) or list(DEFAULT_PATHS), environ)
+    views = build_views([*paths] or list(DEFAULT_PATHS), environ)
     return session(), views
 
 
@@ -196,7 +197,7 @@ def _connect(paths: tuple[Path, ...], base_url: str | None) -> tuple[Any, Any]:
     "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (0 none, 1 error)."
 )
 def plan(
-    paths: tuple[Path, ...],
+    paths: tuple[str, ...],
     base_url: str | None,
     prune: bool,
     targets: tuple[str, ...],
@@ -230,7 +231,7 @@ def plan(
 @click.option("--continue-on-error", is_flag=True, help="Keep going after a failed object.")
 @click.option("--dry-run", is_flag=True, help="Only show the plan.")
 def apply(
-    paths: tuple[Path, ...],
+    paths: tuple[str, ...],
     base_url: str | None,
     prune: bool,
     targets: tuple[str, ...],

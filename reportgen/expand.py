@@ -6,7 +6,9 @@ instance keeps the document's shape, so positions of its values are the template
 
 `${VAR}` and `${VAR:-default}` read the environment, in `entity` and `project` only; they
 are resolved when a spec is built (`resolve_env`), not when it is validated, so specs
-validate on machines without credentials.
+validate on machines without credentials. A variable whose name looks like it holds a
+secret (`WANDB_API_KEY`, `GITHUB_TOKEN`, ...) is refused: its value would end up in view
+names, plans and build files.
 """
 
 from __future__ import annotations
@@ -30,6 +32,17 @@ _MATRIX_REF = re.compile(r"\$\{\{(.*?)\}\}")
 _MATRIX_BODY = re.compile(r"^\s*matrix\.([A-Za-z_][A-Za-z0-9_]*)\s*(?:\|\s*([a-z]+)\s*)?$")
 _ENV_REF = re.compile(r"\$\{(?!\{)([^}]*)\}")
 _ENV_BODY = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$")
+# Name segments (split at '_' and at camelCase humps, compared case-insensitively) that mark
+# an environment variable as a secret. Whole segments, so MONKEY or TOKENIZER pass.
+SECRET_WORDS = frozenset(
+    {
+        *("KEY", "KEYS", "APIKEY", "ACCESSKEY", "PRIVATEKEY", "SECRETKEY"),
+        *("TOKEN", "TOKENS", "AUTHTOKEN", "SECRET", "SECRETS"),
+        *("PASSWORD", "PASSWORDS", "PASSWD", "PASS", "PASSPHRASE"),
+        *("CREDENTIAL", "CREDENTIALS", "CREDS", "AUTH"),
+    }
+)
+_SEGMENT = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 TRANSFORMS = {
     "slug": lambda v: re.sub(r"[^a-z0-9]+", "-", v.lower()).strip("-"),
     "lower": str.lower,
@@ -195,6 +208,39 @@ def _string_problems(
         elif not well_formed:
             msg = "malformed environment reference; write ${VAR} or ${VAR:-default}"
             yield doc.problem(path, "RG502", msg, offset=match.start())
+        else:
+            name = match.group(1).split(":-", 1)[0]
+            word = secret_word(name)
+            if word is not None:
+                yield doc.problem(path, "RG503", _secret_message(name, word), offset=match.start())
+
+
+def reported_references(text: str) -> list[tuple[int, int]]:
+    """Spans of the references that `expand` reports in a template string outside entity and
+    project: every `${{ ... }}` of a document without a matrix (RG501, RG502) and every
+    well-formed `${VAR}` (RG503). Other checks leave these characters alone."""
+    spans = [m.span() for m in _MATRIX_REF.finditer(text)]
+    stripped = _MATRIX_REF.sub(lambda m: " " * len(m.group()), text)
+    spans += [m.span() for m in _ENV_REF.finditer(stripped) if _ENV_BODY.match(m.group(1))]
+    return sorted(spans)
+
+
+def secret_word(name: str) -> str | None:
+    """The segment that makes an environment variable's name look secret, or None:
+    `WANDB_API_KEY` -> 'KEY', `apiToken` -> 'Token', `MONKEY` -> None."""
+    for part in name.split("_"):
+        for match in _SEGMENT.finditer(part):
+            if match.group().upper() in SECRET_WORDS:
+                return match.group()
+    return None
+
+
+def _secret_message(name: str, word: str) -> str:
+    return (
+        f"environment variable {name} looks like a secret ({word!r} in its name): reportgen "
+        "would print its value in view names, plans and build files; read entity and project "
+        "from variables that hold nothing else"
+    )
 
 
 def _substitute(value: Any, row: Mapping[str, Any]) -> Any:
@@ -243,6 +289,9 @@ def resolve_env(text: str, environ: Mapping[str, str] | None = None) -> str:
         if body is None:
             raise EnvError("malformed environment reference", match.start())
         name, default = body.group(1), body.group(2)
+        word = secret_word(name)
+        if word is not None:
+            raise EnvError(_secret_message(name, word), match.start())
         value = env.get(name) or default
         if value is None:
             raise EnvError(f"environment variable {name} is not set", match.start())

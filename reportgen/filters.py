@@ -32,6 +32,7 @@ Scalar: TypeAlias = str | int | float | bool | None
 Value: TypeAlias = Scalar | tuple[Scalar, ...]
 
 COMPARISONS = ("==", "!=", "<=", ">=")
+MAX_PARENTHESES = 32  # nesting depth; the parser recurses once per level
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
@@ -98,6 +99,7 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.i = 0
+        self.depth = 0  # parentheses open around the current position
 
     def skip(self) -> None:
         while self.i < len(self.text) and self.text[self.i].isspace():
@@ -133,8 +135,14 @@ class _Parser:
             raise FilterError("expected a comparison, found the end of the expression", self.i)
         if self.text[self.i] == "(":
             open_at = self.i
+            if self.depth >= MAX_PARENTHESES:
+                raise FilterError(
+                    f"parentheses nested deeper than {MAX_PARENTHESES} levels", open_at
+                )
             self.i += 1
+            self.depth += 1
             node = self.expr()
+            self.depth -= 1
             self.skip()
             if self.i >= len(self.text) or self.text[self.i] != ")":
                 raise FilterError("'(' is never closed", open_at)

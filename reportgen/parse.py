@@ -18,6 +18,7 @@ from reportgen.filters import BoolOp, parse_filter
 from reportgen.load import JsonPath
 from reportgen.problems import Problem, ReportgenError
 from reportgen.refs import parse_whole_ref
+from reportgen.schema import NAME_REFUSED
 
 
 def parse_instances(
@@ -58,24 +59,30 @@ class _Reader:
         return m.Source(self.instance.doc.file, line, col)
 
     def resolved(self, body: dict[str, Any], name: str) -> str:
+        """Entity or project with the environment read: the spec's value, else WANDB_ENTITY."""
         path = (*self.path, name)
         raw = body.get(name)
         if raw is None and name == "entity":
-            raw = self.env.get("WANDB_ENTITY")
-            if not raw:
-                msg = "no entity: set 'entity:' or the WANDB_ENTITY environment variable (plan and apply default to your W&B default entity)"
+            value = self.env.get("WANDB_ENTITY") or ""
+            if not value:
+                msg = (
+                    "no entity: set 'entity:' or the WANDB_ENTITY environment variable"
+                    " (plan and apply default to your W&B default entity)"
+                )
                 raise _EnvProblem(self.instance.doc.problem(self.path, "RG505", msg))
-            return raw
-        text = str(raw)
-        try:
-            value = resolve_env(text, self.env)
-        except EnvError as exc:
-            raise _EnvProblem(
-                self.instance.doc.problem(path, "RG505", exc.message, offset=exc.offset)
-            ) from None
-        if not value or "/" in value:
-            msg = f"{name} {value!r} is not a W&B {name} name"
-            raise _EnvProblem(self.instance.doc.problem(path, "RG505", msg))
+            where, origin = self.path, " (from WANDB_ENTITY)"
+        else:
+            try:
+                value = resolve_env(str(raw), self.env)
+            except EnvError as exc:
+                problem = self.instance.doc.problem(path, "RG505", exc.message, offset=exc.offset)
+                raise _EnvProblem(problem) from None
+            where, origin = path, " (after reading the environment)"
+        refused = NAME_REFUSED.search(value)
+        if not value or refused:
+            what = f"{refused.group()!r}" if refused and refused.group().isprintable() else "it"
+            msg = f"{name} {value!r}{origin}: W&B refuses {what} in {name} names"
+            raise _EnvProblem(self.instance.doc.problem(where, "RG506", msg))
         return value
 
     def spec(self, kind: str, body: dict[str, Any]) -> list[m.Spec]:

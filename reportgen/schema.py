@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, best_match, relevance
 
 from reportgen.expand import Instance
@@ -40,7 +40,12 @@ _PATTERN_HINTS = {
     "key": "a key uses letters, digits, '.', '_' and '-' (at most 100 characters, starting with a letter or digit)",
     "metric": "a metric is '<name> max' or '<name> min', e.g. 'accuracy max'",
     "color": "a colour is #rgb, #rrggbb, rgb(r, g, b) or rgba(r, g, b, a)",
+    "wandbName": "W&B entity and project names cannot contain '/', '\\', '#', '?', '%', ':' or control characters",
 }
+# Characters W&B refuses in entity and project names, and the references that may hold
+# some: a ${VAR:-default} (its ':-' is ours, its default is checked), a ${{ ... }}.
+NAME_REFUSED = re.compile(r"[/\\#?%:\x00-\x1f\x7f-\x9f]")
+_NAME_REFERENCE = re.compile(r"\$\{\{.*?\}\}|\$\{([A-Za-z_][A-Za-z0-9_]*):-([^}]*)\}|\$\{[^}]*\}")
 
 
 def schema_text() -> str:
@@ -62,6 +67,18 @@ def validator() -> Draft202012Validator:
     return Draft202012Validator(schema())
 
 
+def _strict_integer(_checker: Any, value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+@cache
+def _strict_validator() -> Any:
+    """The schema with `integer` meaning a YAML integer: 5.0 is a float here."""
+    checker = Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_integer)
+    extend: Any = validators.extend  # untyped in types-jsonschema
+    return extend(Draft202012Validator, type_checker=checker)(schema())
+
+
 @cache
 def _matrix_validator() -> Draft202012Validator:
     defs = schema()["$defs"]
@@ -74,6 +91,52 @@ def schema_problems(instance: Instance) -> list[Problem]:
     for error in validator().iter_errors(instance.data):
         problems.extend(_problems(instance, error))
     return problems
+
+
+def whole_numbers(instance: Instance) -> None:
+    """Make the whole floats of a valid instance that the schema wants as integers Python
+    ints (`max_runs: 5.0` -> 5), in place.
+
+    JSON Schema, and so editors, count 5.0 as an integer, and so does wandb-workspaces; but a
+    float would show as `5.0` wherever reportgen writes the number into a name or a title.
+    """
+    if not _has_whole_float(instance.data):
+        return
+    for error in _strict_validator().iter_errors(instance.data):
+        for leaf in _error_tree(error):
+            wanted = leaf.validator_value
+            if (
+                leaf.validator == "type"
+                and "integer" in (wanted if isinstance(wanted, list) else [wanted])
+                and isinstance(leaf.instance, float)
+                and leaf.instance.is_integer()
+            ):
+                _replace(instance.data, tuple(leaf.absolute_path), int(leaf.instance))
+
+
+def _has_whole_float(value: Any) -> bool:
+    if isinstance(value, float):
+        return value.is_integer()
+    if isinstance(value, dict):
+        return any(_has_whole_float(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_whole_float(v) for v in value)
+    return False
+
+
+def _error_tree(error: ValidationError) -> Iterator[ValidationError]:
+    yield error
+    for child in error.context or []:
+        yield from _error_tree(child)
+
+
+def _replace(data: Any, path: JsonPath, value: Any) -> None:
+    if not path:
+        return
+    parent = data
+    for part in path[:-1]:
+        parent = parent[part]
+    parent[path[-1]] = value
 
 
 def matrix_problems(doc: Document) -> list[Problem]:
@@ -123,7 +186,34 @@ def _problems(instance: Instance, error: ValidationError) -> Iterator[Problem]:
     message, code = _message(error)
     if validator_name == "uniqueItems" and isinstance(value, list):
         path = (*path, _first_repeat(value))
-    yield doc.problem(path, code, message + suffix)
+    offset = None
+    if validator_name == "pattern" and isinstance(value, str) and _def_name(error) == "wandbName":
+        offset = _refused_character(value, stamped=bool(instance.bindings))
+        if offset is None:
+            return  # only inside a malformed ${...}: reported there (RG502)
+        char = value[offset]
+        shown = repr(char) if char.isprintable() else f"U+{ord(char):04X}"
+        message = f"W&B refuses {shown} in entity and project names"
+        offset = instance.template_offset(path, offset)
+    yield doc.problem(path, code, message + suffix, offset=offset)
+
+
+def _refused_character(value: str, *, stamped: bool) -> int | None:
+    """Offset of the first character W&B refuses in an entity or project name. The ':-' of
+    a ${VAR:-default} is ours; a malformed ${...} in the template is reported by `expand`
+    (RG502), not here, but one a matrix value put there is not."""
+    checked = list(value)
+    for ref in _NAME_REFERENCE.finditer(value):
+        if ref.group(2) is not None:
+            end = ref.start(2)
+        elif stamped:
+            continue
+        else:
+            end = ref.end()
+        checked[ref.start() : end] = " " * (end - ref.start())
+        checked[ref.end() - 1] = " "
+    found = NAME_REFUSED.search("".join(checked))
+    return found.start() if found else None
 
 
 def _first_repeat(items: list[Any]) -> int:

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from reportgen.checks import check
 from reportgen.expand import KINDS, Instance, expand
-from reportgen.load import iter_spec_files, load_file
+from reportgen.load import find_spec_files, load_file
 from reportgen.problems import Level, Problem, has_errors
-from reportgen.schema import matrix_problems, schema_problems
+from reportgen.schema import matrix_problems, schema_problems, whole_numbers
 
 DEFAULT_PATHS = (Path("specs"),)
 
@@ -42,19 +42,21 @@ class ValidationResult:
         return not has_errors(self.problems)
 
 
-def validate_paths(paths: Sequence[Path] = DEFAULT_PATHS) -> ValidationResult:
-    """Validate files and directories (directories: their *.yaml / *.yml, recursively)."""
+def validate_paths(paths: Sequence[str | os.PathLike[str]] = DEFAULT_PATHS) -> ValidationResult:
+    """Validate files and directories (directories: their *.yaml / *.yml, recursively).
+
+    A path that is missing, empty, unreadable or not a regular file, and a directory that
+    cannot be listed, is an error (RG001): validation then fails, so that nothing is built
+    or applied from a partial view of the specs.
+    """
     result = ValidationResult()
-    for path in paths:
-        if not path.exists():
-            result.problems.append(
-                Problem(_display(path), 1, 1, "RG001", "no such file or directory")
-            )
-    files = list(iter_spec_files([p for p in paths if p.exists()]))
-    if not files and not result.problems:
+    found = find_spec_files(paths)
+    for where, message in found.problems:
+        result.problems.append(Problem(_display(where), 1, 1, "RG001", message))
+    if not found.files and not result.problems:
         where = ", ".join(_display(p) for p in paths) or "."
         result.problems.append(Problem(where, 1, 1, "RG001", "no spec files (*.yaml, *.yml) found"))
-    for file in files:
+    for file in found.files:
         _validate_file(file, result)
     _check_duplicate_keys(result)
     result.problems = sorted(set(result.problems))
@@ -86,6 +88,7 @@ def _validate_file(path: Path, result: ValidationResult) -> None:
                     seen.add((problem.line, problem.col, problem.code, unlabelled))
                     result.problems.append(problem)
             if not shape:
+                whole_numbers(instance)
                 result.instances.append(instance)
 
 
@@ -124,13 +127,16 @@ def _objects(instance: Instance) -> list[ObjectRef]:
     return found
 
 
-def _display(path: Path) -> str:
+def _display(path: str | os.PathLike[str]) -> str:
     """A path as the user would write it: relative to the working directory when inside it."""
+    text = os.fspath(path)
+    if text == "":
+        return "''"
     try:
         return (
-            os.path.relpath(path)
-            if path.is_absolute() and Path.cwd() in path.parents
-            else os.fspath(path)
+            os.path.relpath(text)
+            if os.path.isabs(text) and Path.cwd() in Path(text).parents
+            else text
         )
-    except ValueError:  # pragma: no cover - different drive on Windows
-        return os.fspath(path)
+    except (ValueError, OSError):  # another drive on Windows; a deleted working directory
+        return text

@@ -6,7 +6,11 @@ exception; every problem at a real position (line >= 1, col >= 1, inside the fil
 sorted; the same answer twice. The filter parser raises nothing but FilterError, and parses
 back what a generated expression says.
 
-About 3,000 examples per run (each test sets max_examples), derandomized so that CI runs
+Through the whole offline pipeline (`build_views`: validate, parse, compile with
+wandb-workspaces), mutated valid cases either build or fail with problems: never another
+exception, and never a value that validation passed and wandb-workspaces then refused.
+
+About 3,600 examples per run (each test sets max_examples), derandomized so that CI runs
 are reproducible; see SCALE for a deeper search.
 """
 
@@ -15,17 +19,27 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from reportgen.filters import BoolOp, Compare, FilterError, Node, parse_filter, walk
+from reportgen.build import build_views
+from reportgen.filters import (
+    MAX_PARENTHESES,
+    BoolOp,
+    Compare,
+    FilterError,
+    Node,
+    parse_filter,
+    walk,
+)
 from reportgen.load import MAX_FILE_BYTES
-from reportgen.problems import Problem
+from reportgen.problems import Problem, ReportgenError
 from reportgen.refs import RUN_ATTRIBUTES, RUN_STATES, Ref, Section
 from reportgen.validate import validate_paths
 
@@ -263,6 +277,91 @@ def test_edited_valid_texts(spec_file: Path, data: st.DataObject) -> None:
     _validate(spec_file, "\n".join(lines).encode("utf-8", "surrogatepass"))
 
 
+# The whole offline pipeline: validate, parse, compile through wandb-workspaces.
+
+BUILD_ENVIRON = {"WANDB_ENTITY": "e", "WANDB_PROJECT": "p"}
+# The library's own refusal of a value (build.py turns its ValidationError into RG310):
+# validation should have said so first, at the value.
+LIBRARY_REFUSED = "RG310"
+
+WHOLE_NUMBERS = st.sampled_from(
+    [
+        *(0, 1, 2, 5, 5.0, 23, 24, 100, 101, 1000, 1001, 10000, 10001, -1, 7.5),
+        *(1.0e18, 1.0e20, 10**20, 2**63, True),
+    ]
+)
+NUMBERS_TO_TRY = st.sampled_from([0.0, 0.5, 0.999, 1.0, 5.0, 3, 1e-320, 1.0e20, 1e308, -1e308])
+TRICKY_TEXT = st.sampled_from(
+    [
+        *("😀", "🚀 ", "a+b", "$", "≥", "^", "`", "|", "~", "=", "<", "·", "é", "ß", "中"),
+        *("/", "\\", "#", "?", "%", ":", " ", "\t", "\u2028", "\x85", "\u200b", "\ufeff"),
+        *("'", '"', "()", "[]", "{}", "x" * 130, "run.", "config.", "summary.", " and ", " or "),
+        *("${HOME}", "${WANDB_API_KEY}", "${X:-y}", "${{ matrix.x }}", "-", "_", ".", "0"),
+    ]
+) | st.text(st.characters(blacklist_categories=["Cs"]), max_size=4)
+
+
+def _same_kind(value: Any, draw: Callable[[st.SearchStrategy[Any]], Any]) -> Any:
+    """A value of the same kind that W&B or wandb-workspaces may still refuse."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return draw(WHOLE_NUMBERS)
+    if isinstance(value, float):
+        return draw(NUMBERS_TO_TRY | WHOLE_NUMBERS)
+    if isinstance(value, str):
+        extra = draw(TRICKY_TEXT)
+        how = draw(st.sampled_from(["append", "prepend", "insert", "replace"]))
+        if how == "insert" and value:
+            at = draw(st.integers(0, len(value)))
+            return value[:at] + extra + value[at:]
+        return {"append": value + extra, "prepend": extra + value}.get(how, extra)
+    if isinstance(value, list) and value:
+        how = draw(st.sampled_from(["repeat", "drop", "reverse"]))
+        i = draw(st.integers(0, len(value) - 1))
+        if how == "repeat":
+            return [*value, value[i]]
+        if how == "drop":
+            return value[:i] + value[i + 1 :]
+        return value[::-1]
+    return value
+
+
+@pytest.fixture(scope="module")
+def build_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("build") / "spec.yaml"
+
+
+@_settings(600)
+@given(st.data())
+def test_mutated_valid_cases_build_or_fail_with_problems(
+    build_file: Path, data: st.DataObject
+) -> None:
+    doc = json.loads(json.dumps(data.draw(st.sampled_from(VALID_DATA))))
+    for _ in range(data.draw(st.integers(min_value=1, max_value=3))):
+        path = data.draw(st.sampled_from(_paths(doc)[1:] or [()]))
+        if not path:
+            break
+        parent = doc
+        for part in path[:-1]:
+            parent = parent[part]
+        if isinstance(parent, dict) and data.draw(st.integers(0, 9)) == 0:
+            del parent[path[-1]]
+        else:
+            parent[path[-1]] = _same_kind(parent[path[-1]], data.draw)
+    text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+    build_file.write_bytes(text.encode("utf-8", "surrogatepass"))
+    try:
+        build_views([build_file], environ=BUILD_ENVIRON)
+        event("built")
+    except ReportgenError as exc:
+        event(f"refused: {min(p.code for p in exc.problems) if exc.problems else 'no problems'}")
+        refused = [str(p) for p in exc.problems if p.code == LIBRARY_REFUSED]
+        assert not refused, "validation passed what wandb-workspaces refuses:\n" + "\n".join(
+            [*refused, text]
+        )
+
+
 def test_oversized_is_refused_before_parsing(spec_file: Path) -> None:
     problems = _validate(spec_file, b"[" * (MAX_FILE_BYTES + 1))
     assert [(p.line, p.col, p.code) for p in problems] == [(1, 1, "RG003")]
@@ -299,6 +398,20 @@ def test_filter_random_text_raises_only_filter_error(text: str) -> None:
 @given(st.lists(st.sampled_from(FILTER_TOKENS), max_size=14))
 def test_filter_token_soup_raises_only_filter_error(tokens: list[str]) -> None:
     _check_filter("".join(tokens))
+
+
+@pytest.mark.parametrize("depth", [1, MAX_PARENTHESES, MAX_PARENTHESES + 1, 400, 100_000])
+def test_filter_parentheses_are_bounded(depth: int) -> None:
+    """The parser recurses once per parenthesis: past the limit, a FilterError at the
+    first parenthesis too many, not a RecursionError."""
+    text = "(" * depth + "config.a == 1" + ")" * depth
+    if depth <= MAX_PARENTHESES:
+        assert isinstance(parse_filter(text), Compare)
+        return
+    with pytest.raises(FilterError) as caught:
+        parse_filter(text)
+    assert caught.value.offset == MAX_PARENTHESES
+    assert "nested deeper than" in caught.value.message
 
 
 # Generated valid expressions: a tree, rendered with random spacing, case and quoting,

@@ -16,6 +16,9 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from reportgen import cli
+from reportgen.expand import Instance
+from reportgen.load import load_text
+from reportgen.schema import _best
 from reportgen.validate import validate_paths
 
 REPO = Path(__file__).resolve().parents[1]
@@ -146,3 +149,104 @@ def test_examples_and_specs_together_have_unique_keys() -> None:
     assert result.problems == []
     keys = [obj.key for obj in result.objects]
     assert len(keys) == len(set(keys))
+
+
+# Bounds and names: what the schema refuses so that W&B and wandb-workspaces never have to.
+
+
+def _integer_schemas(node: Any, where: str = "#") -> Iterator[tuple[str, dict[str, Any]]]:
+    if isinstance(node, dict):
+        kinds = node.get("type")
+        if kinds == "integer" or (isinstance(kinds, list) and "integer" in kinds):
+            yield where, node
+        for key, value in node.items():
+            yield from _integer_schemas(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _integer_schemas(value, f"{where}/{i}")
+
+
+def test_every_integer_has_bounds() -> None:
+    """JSON Schema counts 1.0e+20 as an integer; wandb-workspaces refuses that float."""
+    found = dict(_integer_schemas(SCHEMA))
+    assert len(found) >= 13
+    for where, sub in found.items():
+        assert isinstance(sub.get("minimum"), int), where
+        assert isinstance(sub.get("maximum"), int) and sub["maximum"] <= 10_000, where
+
+
+def test_whole_floats_count_as_integers(tmp_path: Path) -> None:
+    """5.0 is accepted where a whole number is expected (as JSON Schema, editors and
+    wandb-workspaces do) and becomes 5, so that it reads '5' wherever reportgen writes it."""
+    spec = tmp_path / "floats.yaml"
+    spec.write_text(
+        "leaderboard: {key: k, title: t, project: p, metrics: [accuracy max],\n"
+        "  curves: {y: loss, top: 3.0, smoothing: 0.5}}\n",
+        encoding="utf-8",
+    )
+    result = validate_paths([spec])
+    assert result.problems == []
+    curves = result.instances[0].data["leaderboard"]["curves"]
+    assert (type(curves["top"]), curves["top"]) == (int, 3)
+    assert (type(curves["smoothing"]), curves["smoothing"]) == (float, 0.5)
+
+
+NAME_SCHEMA = Draft202012Validator({**SCHEMA["$defs"]["wandbName"], "$defs": SCHEMA["$defs"]})
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "my-team",
+        "image classification",
+        "Ünïcode_名前.v2",
+        "${WANDB_ENTITY}",
+        "${WANDB_ENTITY:-my-team}",
+        "team-${TEAM:-x}-${SUFFIX}",
+        "${{ matrix.project | slug }}-runs",
+    ],
+)
+def test_entity_and_project_names_accept_templates(name: str) -> None:
+    """Editors see the templates unexpanded: they must not be flagged."""
+    assert NAME_SCHEMA.is_valid(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["a/b", "a\\b", "run#1", "why?", "50%", "a:b", "${X:-a:b}", "tab\there", "\x7f", "\x9f", ""],
+)
+def test_entity_and_project_names_refuse_what_wandb_refuses(name: str) -> None:
+    assert not NAME_SCHEMA.is_valid(name)
+
+
+# anyOf / oneOf: the best alternative's error, and how many others failed.
+
+
+def _problems_of(text: str, tmp_path: Path) -> list[str]:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(text, encoding="utf-8")
+    return [f"{p.line}:{p.col}: {p.message} ({p.code})" for p in validate_paths([spec]).problems]
+
+
+def test_any_of_counts_the_other_forms(tmp_path: Path) -> None:
+    text = "leaderboard: {key: k, title: t, project: p, metrics: [a max],\n  curves: {y: loss, smoothing: 2}}\n"
+    assert _problems_of(text, tmp_path) == [
+        "2:32: 2 is out of range: must be less than 1 (1 other form also failed) (RG106)"
+    ]
+
+
+def test_the_count_of_other_forms_is_plural_past_one() -> None:
+    """No anyOf of the shipped schema has three forms yet: `_best` on one that has."""
+    part = {
+        "anyOf": [
+            {"type": "integer", "minimum": 10},
+            {"type": "array"},
+            {"type": "object", "required": ["x"]},
+        ]
+    }
+    loaded = load_text("value: 3\n", "spec.yaml")
+    doc = loaded.documents[0]
+    error = next(Draft202012Validator({"properties": {"value": part}}).iter_errors(doc.data))
+    (problem,) = _best(Instance(doc, doc.data), error)
+    assert (problem.line, problem.col, problem.code) == (1, 8, "RG106")
+    assert problem.message == "3 is out of range: must be at least 10 (2 other forms also failed)"

@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ import pytest
 import yaml
 
 from reportgen import cli
-from reportgen.load import MAX_FILE_BYTES
+from reportgen.load import MAX_FILE_BYTES, SpecFiles, _walk, load_file
 from reportgen.problems import Level, Problem
 from reportgen.schema import schema
 from reportgen.validate import ValidationResult, validate_paths
@@ -171,7 +173,7 @@ def test_every_error_code_has_a_case() -> None:
     codes = {str(e[2]) for name in EXPECTED for e in _entries(EXPECTED[name])}
     wanted = {f"RG00{i}" for i in range(1, 10)} - {"RG001"}  # RG001: see the CLI tests
     wanted |= {f"RG10{i}" for i in range(1, 9)} | {"RG201"}
-    wanted |= {f"RG30{i}" for i in range(1, 8)} | {"RG401"} | {f"RG50{i}" for i in range(1, 5)}
+    wanted |= {f"RG30{i}" for i in range(1, 10)} | {"RG401"} | {f"RG50{i}" for i in range(1, 5)}
     assert wanted <= codes, sorted(wanted - codes)
 
 
@@ -386,18 +388,160 @@ def test_cli_github_escapes_file_names(capsys: pytest.CaptureFixture[str], tmp_p
     assert "a%2Cb%3Ac%25.yaml,line=1,col=12,title=RG102::" in out
 
 
-@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
-def test_a_device_is_read_only_up_to_the_size_limit() -> None:
-    """/dev/zero reports size 0 and never ends: reading stops past the limit (RG003)."""
+def _validate_in_child(*paths: str, timeout: float = 60) -> list[str]:
+    """`validate -f parsable PATHS` in a child process, so that a hang fails the test."""
     script = (
-        "import resource; resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30)); "
-        "from reportgen.cli import run; raise SystemExit(run(['validate', '-f', 'parsable', '/dev/zero']))"
+        "import sys; from reportgen.cli import run; "
+        "raise SystemExit(run(['validate', '-f', 'parsable', *sys.argv[1:]]))"
     )
     done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, "-c", script, *paths],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        cwd=REPO,
     )
-    assert done.returncode == 1, done.stderr
-    assert done.stdout.startswith("/dev/zero:1:1: [error] file is 1048577 bytes"), done.stdout
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.stdout.splitlines()
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_a_device_is_not_read() -> None:
+    """/dev/zero reports size 0 and never ends: it is refused before it is opened."""
+    assert _validate_in_child("/dev/zero") == [
+        "/dev/zero:1:1: [error] not a regular file (a character device) (RG001)"
+    ]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_fifo_is_refused_not_waited_on(tmp_path: Path) -> None:
+    """Opening a named pipe blocks until a writer comes: given or met in a walk, it is an
+    error (RG001) at once."""
+    given = tmp_path / "given.yaml"
+    os.mkfifo(given)
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    (folder / "ok.yaml").write_bytes(_SEED)
+    os.mkfifo(folder / "pipe.yaml")
+    os.mkfifo(folder / "pipe.txt")  # not a spec name: never looked at
+    lines = _validate_in_child(str(given), str(folder), timeout=30)
+    assert lines == [
+        f"{given}:1:1: [error] not a regular file (a named pipe) (RG001)",
+        f"{folder / 'pipe.yaml'}:1:1: [error] not a regular file (a named pipe) (RG001)",
+    ]
+
+
+def test_a_fifo_swapped_in_is_refused_by_the_loader(tmp_path: Path) -> None:
+    """load_file itself never blocks: it opens without waiting and refuses what is not a file."""
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("needs named pipes")
+    fifo = tmp_path / "late.yaml"
+    os.mkfifo(fifo)
+    result = load_file(fifo, "late.yaml")
+    assert [str(p) for p in result.problems] == [
+        "late.yaml:1:1: [error] not a regular file (a named pipe) (RG001)"
+    ]
+    assert [str(p) for p in load_file(tmp_path, "dir").problems] == [
+        "dir:1:1: [error] is a directory (RG001)"
+    ]
+
+
+def test_an_empty_path_is_an_error_not_the_current_directory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(VALID)
+    result = validate_paths([""])
+    assert [str(p) for p in result.problems] == [
+        "'':1:1: [error] empty path: name a file or directory (RG001)"
+    ]
+    assert result.files == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX symbolic links")
+def test_symbolic_links_given_and_met_in_a_walk(tmp_path: Path) -> None:
+    (tmp_path / "loop.yaml").symlink_to("loop.yaml")
+    folder = tmp_path / "specs"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.yaml").write_bytes(_SEED)
+    (folder / "dangling.yaml").symlink_to("gone.yaml")
+    (folder / "dangling.txt").symlink_to("gone.txt")  # not a spec name: ignored
+    (folder / "sub" / "up").symlink_to("..")  # a loop through a directory: walked once
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    (other / "b.yml").write_bytes(_SEED.replace(b"cifar10", b"linked"))
+    (folder / "sub" / "linked").symlink_to(other)  # followed, like any directory
+    result = validate_paths([tmp_path / "loop.yaml", folder])
+    assert [str(p) for p in result.problems] == [
+        f"{tmp_path / 'loop.yaml'}:1:1: [error] symbolic link loop (a link that leads back to itself) (RG001)",
+        f"{folder / 'dangling.yaml'}:1:1: [error] dangling symbolic link: its target 'gone.yaml' does not exist (RG001)",
+    ]
+    assert result.files == [str(folder / "a.yaml"), str(folder / "sub" / "linked" / "b.yml")]
+
+
+def test_suffixes_match_whatever_their_case(tmp_path: Path) -> None:
+    (tmp_path / "A.YAML").write_bytes(_SEED)
+    (tmp_path / "B.Yml").write_bytes(_SEED.replace(b"cifar10", b"upper"))
+    (tmp_path / "c.yaml.bak").write_bytes(b"[")
+    (tmp_path / ".hidden.YAML").write_bytes(b"[")
+    result = validate_paths([tmp_path])
+    assert result.problems == []
+    assert [Path(f).name for f in result.files] == ["A.YAML", "B.Yml"]
+
+
+def test_the_walker_reports_a_directory_it_cannot_list(tmp_path: Path) -> None:
+    """os.walk's onerror: whatever stops a listing is an error, never a silent skip. Here
+    the walker is pointed at a file, which fails the way an unreadable folder does."""
+    file = tmp_path / "file.yaml"
+    file.write_bytes(_SEED)
+    found = SpecFiles()
+    _walk(file, found)
+    assert found.files == []
+    assert found.problems == [
+        (str(file), "cannot list this directory: not a directory (a part of the path is a file)")
+    ]
+
+
+@pytest.mark.skipif(sys.platform == "win32" or not hasattr(os, "geteuid"), reason="POSIX")
+def test_an_unreadable_folder_fails_validation(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Path.rglob skipped a folder it could not list, so `apply --prune` would have deleted
+    the views of specs it never saw. Root reads everything: as root, the check runs in a
+    child that has become `nobody` (after importing reportgen), in a folder it can reach."""
+    base = Path(tempfile.mkdtemp(prefix="reportgen-perm-"))
+    locked = base / "locked"
+    try:
+        base.chmod(0o755)
+        (base / "ok").mkdir(mode=0o755)
+        (base / "ok" / "a.yaml").write_bytes(_SEED)
+        locked.mkdir()
+        (locked / "b.yaml").write_bytes(_SEED.replace(b"cifar10", b"locked"))
+        locked.chmod(0)
+        drop = "os.setgid(65534); os.setuid(65534); " if os.geteuid() == 0 else ""
+        script = (
+            "import os, sys; from reportgen.validate import validate_paths; "
+            "from reportgen.schema import validator; validator(); "
+            f"{drop}"
+            "result = validate_paths([sys.argv[1]]); "
+            "print('\\n'.join(str(p) for p in result.problems)); print(result.files)"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(base)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            cwd=REPO,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines() == [
+            f"{locked}:1:1: [error] cannot list this directory: permission denied (RG001)",
+            str([str(base / "ok" / "a.yaml")]),
+        ]
+    finally:
+        if locked.exists():
+            locked.chmod(0o755)
+        shutil.rmtree(base)
 
 
 def test_cli_never_shows_a_traceback(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
