@@ -13,12 +13,9 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
-
-if TYPE_CHECKING:
-    from reportgen.validate import ValidationResult
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -74,37 +71,17 @@ def cli(verbose: int) -> None:
 @click.option("--strict", is_flag=True, help="Warnings fail too.")
 def validate(paths: tuple[str, ...], fmt: str | None, strict: bool) -> int:
     """Check spec files: YAML, schema and semantics. PATHS default to specs/."""
-    from reportgen.reporters import REPORTERS
+    from reportgen.reporters import REPORTERS, object_listing
     from reportgen.validate import DEFAULT_PATHS, validate_paths
 
     result = validate_paths([*paths] or list(DEFAULT_PATHS))
     chosen = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     out = REPORTERS[chosen](result.problems, _color(sys.stdout))
     if chosen == "text" and not result.problems:
-        out = _object_listing(result)
+        out = object_listing(result)
     sys.stdout.write(out)
     failed = not result.ok or (strict and bool(result.problems))
     return EXIT_FAILURE if failed else EXIT_OK
-
-
-def _object_listing(result: ValidationResult) -> str:
-    from reportgen.expand import EnvError, resolve_env
-
-    def shown(text: str) -> str:
-        try:
-            return resolve_env(text)
-        except EnvError:
-            return text
-
-    lines = []
-    for obj in result.objects:
-        body = obj.instance.data[obj.kind]
-        entity = shown(str(body.get("entity", "${WANDB_ENTITY}")))
-        where = f"{entity}/{shown(str(body.get('project')))}"
-        lines.append(f"  {obj.kind:<11} {obj.key:<28} {where}\n")
-    files = len(result.files)
-    head = f"ok: {len(result.objects)} object{'s' * (len(result.objects) != 1)} in {files} file{'s' * (files != 1)}\n"
-    return head + "".join(lines)
 
 
 @cli.command()

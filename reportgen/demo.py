@@ -59,8 +59,9 @@ def main() -> int:
             " run `reportgen apply specs/` again and it would write nothing\n"
             "- specs/cifar10.yaml: the seed leaderboard, two views each for it and its ResNet50 variant\n"
             "- `reportgen build` writes the exact view JSON apply sends into build/ (no credentials)\n"
-            "- keep a sandbox running with `reportgen sandbox` and point WANDB_BASE_URL at it,"
-            " or set WANDB_API_KEY to apply to your own W&B"
+            "- the URLs above pointed at this demo's sandbox, which stops now; keep one running"
+            " with `reportgen sandbox` (it prints the two export lines), or set WANDB_API_KEY"
+            " to apply to your own W&B"
         )
     return 0
 

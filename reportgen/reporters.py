@@ -5,8 +5,13 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
+from reportgen.expand import EnvError, resolve_env
 from reportgen.problems import Problem
+
+if TYPE_CHECKING:
+    from reportgen.validate import ValidationResult
 
 FORMATS = ("text", "parsable", "github", "json")
 
@@ -89,3 +94,23 @@ REPORTERS: dict[str, Callable[[Sequence[Problem], bool], str]] = {
     "github": github,
     "json": as_json,
 }
+
+
+def object_listing(result: ValidationResult) -> str:
+    """What a clean validation found: each object with its kind and where it will live."""
+
+    def shown(text: str) -> str:
+        try:
+            return resolve_env(text)
+        except EnvError:
+            return text
+
+    lines = [
+        f"ok: {_count(len(result.objects), 'object')} in {_count(len(result.files), 'file')}\n"
+    ]
+    for obj in result.objects:
+        body = obj.instance.data[obj.kind]
+        entity = shown(str(body.get("entity", "${WANDB_ENTITY}")))
+        where = f"{entity}/{shown(str(body.get('project')))}"
+        lines.append(f"  {obj.kind:<11} {obj.key:<28} {where}\n")
+    return "".join(lines)
