@@ -13,7 +13,8 @@ from pathlib import Path
 
 from reportgen.checks import check
 from reportgen.expand import KINDS, Instance, expand
-from reportgen.load import find_spec_files, load_file
+from reportgen.files import find_spec_files
+from reportgen.load import load_file
 from reportgen.problems import Level, Problem, has_errors
 from reportgen.schema import matrix_problems, schema_problems, whole_numbers
 

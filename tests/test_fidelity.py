@@ -35,7 +35,7 @@ from wandb_workspaces.reports.v2 import internal as report_internal
 from wandb_workspaces.workspaces import internal as workspace_internal
 
 from reportgen.build import BuiltView, build_views, output_name
-from reportgen.load import iter_spec_files
+from reportgen.files import iter_spec_files
 from reportgen.normalize import id_translation, normalize
 from reportgen.sandbox import Sandbox
 from reportgen.viewspec import REPORT_TYPE, WORKSPACE_TYPE, report_spec, workspace_spec

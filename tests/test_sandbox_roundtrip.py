@@ -26,8 +26,8 @@ import wandb_workspaces.reports.v2 as wr
 from fidelity.losses import as_reloaded
 
 from reportgen.build import BuiltView, build_views
+from reportgen.files import iter_spec_files
 from reportgen.identity import workspace_url
-from reportgen.load import iter_spec_files
 from reportgen.normalize import normalize
 from reportgen.sandbox import Sandbox
 

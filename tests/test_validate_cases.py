@@ -23,7 +23,8 @@ import pytest
 import yaml
 
 from reportgen import cli
-from reportgen.load import MAX_FILE_BYTES, SpecFiles, _walk, load_file
+from reportgen.files import SpecFiles, _walk
+from reportgen.load import MAX_FILE_BYTES, load_file
 from reportgen.problems import Level, Problem
 from reportgen.schema import schema
 from reportgen.validate import ValidationResult, validate_paths
