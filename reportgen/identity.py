@@ -93,8 +93,7 @@ def view_url(
     """The W&B app URL of a view (a workspace `?nw=`, a report `/reports/<title>--<id>`)."""
     place = f"{app_url}/{quote(entity, safe='')}/{quote(project, safe='')}"
     if view_type == "project-view":
-        nw = name.removeprefix("nw-").removesuffix("-v")
-        return f"{place}?nw={quote(nw, safe='')}"
+        return f"{place}?nw={quote(_nw(name), safe='')}"
     slug = re.sub(r"\W+", "-", title).strip("-") or "report"
     return f"{place}/reports/{quote(slug, safe='-')}--{quote(view_id.rstrip('='), safe='')}"
 
@@ -106,5 +105,9 @@ def workspace_url(workspace: Any) -> str:
     ends in "nw" (about one in 1,300) gives a URL naming no view (REPORT.md 3).
     """
     base = str(workspace.url).split("?", 1)[0]
-    nw = str(workspace._internal_name).removeprefix("nw-").removesuffix("-v")
-    return f"{base}?nw={nw}"
+    return f"{base}?nw={_nw(str(workspace._internal_name))}"
+
+
+def _nw(name: str) -> str:
+    """The `?nw=` of a workspace's internal name `nw-<id>-v`: exactly one prefix and suffix off."""
+    return name.removeprefix("nw-").removesuffix("-v")
