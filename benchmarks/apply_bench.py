@@ -84,8 +84,8 @@ def _sandbox(env_keys: list[str]) -> Any:
 
 
 def run() -> dict[str, dict[str, float]]:
-    from reportgen.build import build_views
     from reportgen.cli import run as cli_run
+    from reportgen.commands.build import build_views
 
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="reportgen-bench-") as tmp:

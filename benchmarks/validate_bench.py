@@ -298,7 +298,7 @@ def table(r: Results) -> str:
 
 def profile(count: int = FILES, top: int = 20) -> str:
     """Where in-process validation of the generated files spends its time."""
-    from reportgen.validate import validate_paths
+    from reportgen.commands.validate import validate_paths
 
     with tempfile.TemporaryDirectory(prefix="reportgen-bench-") as tmp:
         generate(Path(tmp), count)

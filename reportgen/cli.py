@@ -71,8 +71,8 @@ def cli(verbose: int) -> None:
 @click.option("--strict", is_flag=True, help="Warnings fail too.")
 def validate(paths: tuple[str, ...], fmt: str | None, strict: bool) -> int:
     """Check spec files: YAML, schema and semantics. PATHS default to specs/."""
+    from reportgen.commands.validate import DEFAULT_PATHS, validate_paths
     from reportgen.reporters import REPORTERS, object_listing
-    from reportgen.validate import DEFAULT_PATHS, validate_paths
 
     result = validate_paths([*paths] or list(DEFAULT_PATHS))
     chosen = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
@@ -101,8 +101,8 @@ def build(paths: tuple[str, ...], out: Path) -> int:
     Writes one canonical JSON per object (random ids replaced by stable placeholders,
     keys sorted) for review and golden tests. PATHS default to specs/.
     """
-    from reportgen.build import build_views, write_build
-    from reportgen.validate import DEFAULT_PATHS
+    from reportgen.commands.build import build_views, write_build
+    from reportgen.commands.validate import DEFAULT_PATHS
 
     views = build_views([*paths] or list(DEFAULT_PATHS))
     for path in write_build(views, out):
@@ -142,9 +142,9 @@ def _remote_options(func: Any) -> Any:
 
 def _connect(paths: tuple[str, ...], base_url: str | None) -> tuple[Any, Any]:
     """Build the views (specs first: their problems come before any network), then connect."""
-    from reportgen.build import build_views
-    from reportgen.session import DefaultEntityEnviron, Session, connect, resolve_credentials
-    from reportgen.validate import DEFAULT_PATHS
+    from reportgen.commands.build import build_views
+    from reportgen.commands.validate import DEFAULT_PATHS
+    from reportgen.remote.session import DefaultEntityEnviron, Session, connect, resolve_credentials
 
     sessions: list[Session] = []
 
@@ -183,7 +183,7 @@ def plan(
     detailed_exitcode: bool,
 ) -> int:
     """Show what apply would change, as a diff of W&B's views against the specs."""
-    from reportgen import apply as applying
+    from reportgen.commands import apply as applying
     from reportgen.render import PLAN_FORMATS, plan_text
 
     session, views = _connect(paths, base_url)
@@ -232,7 +232,7 @@ def apply(
                 detailed_exitcode=False,
             )
         )
-    from reportgen import apply as applying
+    from reportgen.commands import apply as applying
     from reportgen.progress import EventPrinter
 
     session, views = _connect(paths, base_url)
@@ -254,7 +254,7 @@ def apply(
 @cli.command()
 def schema() -> int:
     """Print the JSON Schema of spec files (for editors and other tools)."""
-    from reportgen.schema import schema_text
+    from reportgen.spec.schema import schema_text
 
     sys.stdout.write(schema_text())
     return EXIT_OK
@@ -326,7 +326,7 @@ def _log_path() -> Path:
 def _internal_error(exc: BaseException) -> int:
     import traceback
 
-    from reportgen.secrets import redact
+    from reportgen.remote.secrets import redact
 
     trace = redact("".join(traceback.format_exception(exc)))
     log = _log_path()
@@ -349,7 +349,7 @@ def run(argv: list[str] | None = None) -> int:
     Everything the command writes goes through `redact`: the W&B API key from the
     environment is masked before any spec, message or traceback can print it.
     """
-    from reportgen.secrets import Redacting, register_secret
+    from reportgen.remote.secrets import Redacting, register_secret
 
     register_secret(os.environ.get("WANDB_API_KEY", ""))
     out, err = sys.stdout, sys.stderr

@@ -5,10 +5,10 @@ from __future__ import annotations
 from types import TracebackType
 from typing import IO, Any
 
-from reportgen.apply import Event
-from reportgen.plan import Plan
+from reportgen.commands.apply import Event
+from reportgen.commands.plan import Plan
+from reportgen.remote.secrets import redact
 from reportgen.render import event_line
-from reportgen.secrets import redact
 
 _STYLES = {
     "created": "green",

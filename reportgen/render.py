@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
-from reportgen.apply import Event
-from reportgen.plan import Change, Plan
+from reportgen.commands.apply import Event
+from reportgen.commands.plan import Change, Plan
 
 SYMBOLS = {"create": "+", "update": "~", "drifted": "!", "delete": "-", "unchanged": "="}
 NOTES = {

@@ -7,11 +7,11 @@ import json
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from reportgen.expand import EnvError, resolve_env
 from reportgen.problems import Problem
+from reportgen.spec.expand import EnvError, resolve_env
 
 if TYPE_CHECKING:
-    from reportgen.validate import ValidationResult
+    from reportgen.commands.validate import ValidationResult
 
 FORMATS = ("text", "parsable", "github", "json")
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from reportgen.cli import run
-from reportgen.identity import parse_marker
+from reportgen.remote.identity import parse_marker
 from reportgen.sandbox import Sandbox
 from reportgen.sandbox.faults import Fault
 
@@ -246,10 +246,10 @@ def test_a_create_that_never_answers_is_found_not_repeated(sb: Sandbox, specs: P
     """When the client gives up on a create (a timeout, after its own retries) the view
     may exist all the same: apply lists the scope again and finds it instead of creating
     a second one. The transport is the seam apply receives; the server is the sandbox."""
-    from reportgen.apply import Options, apply
-    from reportgen.build import build_views
-    from reportgen.remote import Remote, RemoteError, RetryPolicy
-    from reportgen.session import Session
+    from reportgen.commands.apply import Options, apply
+    from reportgen.commands.build import build_views
+    from reportgen.remote.client import Remote, RemoteError, RetryPolicy
+    from reportgen.remote.session import Session
 
     class Lost(Exception):
         pass

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.build import build_views, output_name
 from reportgen.cli import run
-from reportgen.normalize import normalize
+from reportgen.commands.build import build_views, output_name
+from reportgen.compile.normalize import normalize
 from reportgen.sandbox import Sandbox
 
 REPO = Path(__file__).resolve().parents[1]

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from reportgen import cli
+from reportgen.remote.secrets import register_secret
 from reportgen.sandbox import Sandbox
 from reportgen.sandbox.faults import Fault
-from reportgen.secrets import register_secret
 
 REPO = Path(__file__).resolve().parents[1]
 

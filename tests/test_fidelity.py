@@ -34,11 +34,11 @@ from fidelity.traps import ENTITY, build_documents, trap_cases
 from wandb_workspaces.reports.v2 import internal as report_internal
 from wandb_workspaces.workspaces import internal as workspace_internal
 
-from reportgen.build import BuiltView, build_views, output_name
-from reportgen.files import iter_spec_files
-from reportgen.normalize import id_translation, normalize
+from reportgen.commands.build import BuiltView, build_views, output_name
+from reportgen.compile.normalize import id_translation, normalize
+from reportgen.compile.viewspec import REPORT_TYPE, WORKSPACE_TYPE, report_spec, workspace_spec
 from reportgen.sandbox import Sandbox
-from reportgen.viewspec import REPORT_TYPE, WORKSPACE_TYPE, report_spec, workspace_spec
+from reportgen.spec.files import iter_spec_files
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = list(iter_spec_files([REPO / "specs", REPO / "examples"]))

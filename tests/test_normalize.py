@@ -1,4 +1,4 @@
-"""Tests for reportgen.normalize: the canonical form of W&B view specs.
+"""Tests for reportgen.compile.normalize: the canonical form of W&B view specs.
 
 Each equivalence rule has a test whose name or docstring cites the section of the wire study
 (``wandb-wire/REPORT.md``) it comes from. Specs are built in-process with wandb-workspaces (no
@@ -28,7 +28,7 @@ from wandb_workspaces import expr
 from wandb_workspaces.reports.v2 import internal as report_internal
 from wandb_workspaces.workspaces import internal as workspace_internal
 
-from reportgen.normalize import (
+from reportgen.compile.normalize import (
     canonical_json,
     id_translation,
     normalize,
@@ -212,7 +212,7 @@ def test_spec_hash_is_sha256_of_canonical_json() -> None:
 
 
 def test_module_does_not_import_wandb() -> None:
-    code = "import sys, reportgen.normalize; sys.exit('wandb' in sys.modules)"
+    code = "import sys, reportgen.compile.normalize; sys.exit('wandb' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 

@@ -28,8 +28,10 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from reportgen.build import build_views
-from reportgen.filters import (
+from reportgen.commands.build import build_views
+from reportgen.commands.validate import validate_paths
+from reportgen.problems import Problem, ReportgenError
+from reportgen.spec.filters import (
     MAX_PARENTHESES,
     BoolOp,
     Compare,
@@ -38,10 +40,8 @@ from reportgen.filters import (
     parse_filter,
     walk,
 )
-from reportgen.load import MAX_FILE_BYTES
-from reportgen.problems import Problem, ReportgenError
-from reportgen.refs import RUN_ATTRIBUTES, RUN_STATES, Ref, Section
-from reportgen.validate import validate_paths
+from reportgen.spec.load import MAX_FILE_BYTES
+from reportgen.spec.refs import RUN_ATTRIBUTES, RUN_STATES, Ref, Section
 
 VALID = Path(__file__).resolve().parent / "cases" / "valid"
 VALID_TEXTS = [p.read_text(encoding="utf-8") for p in sorted(VALID.iterdir()) if p.is_file()]

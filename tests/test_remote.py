@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-from reportgen.identity import (
+from reportgen.problems import ReportgenError
+from reportgen.remote.client import Remote, RemoteError, RetryPolicy
+from reportgen.remote.identity import (
     Marker,
     parse_marker,
     user_description,
@@ -17,9 +19,7 @@ from reportgen.identity import (
     view_url,
     with_marker,
 )
-from reportgen.problems import ReportgenError
-from reportgen.remote import Remote, RemoteError, RetryPolicy
-from reportgen.session import resolve_credentials
+from reportgen.remote.session import resolve_credentials
 
 
 class Flaky(Exception):

@@ -25,11 +25,11 @@ import wandb_workspaces.workspaces as ws  # isort: skip
 import wandb_workspaces.reports.v2 as wr
 from fidelity.losses import as_reloaded
 
-from reportgen.build import BuiltView, build_views
-from reportgen.files import iter_spec_files
-from reportgen.identity import workspace_url
-from reportgen.normalize import normalize
+from reportgen.commands.build import BuiltView, build_views
+from reportgen.compile.normalize import normalize
+from reportgen.remote.identity import workspace_url
 from reportgen.sandbox import Sandbox
+from reportgen.spec.files import iter_spec_files
 
 REPO = Path(__file__).resolve().parents[1]
 # every spec and example, and the validation suite's cases that use every workspace and

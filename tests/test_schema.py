@@ -16,10 +16,10 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from reportgen import cli
-from reportgen.expand import Instance
-from reportgen.load import load_text
-from reportgen.schema import _best
-from reportgen.validate import validate_paths
+from reportgen.commands.validate import validate_paths
+from reportgen.spec.expand import Instance
+from reportgen.spec.load import load_text
+from reportgen.spec.schema import _best
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA_FILE = REPO / "schemas" / "reportgen.schema.json"

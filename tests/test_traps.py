@@ -42,8 +42,8 @@ from fidelity.traps import (
 )
 from wandb_workspaces import expr
 
+from reportgen.compile.viewspec import workspace_spec
 from reportgen.problems import ReportgenError
-from reportgen.viewspec import workspace_spec
 
 
 def trap_specs(runset: Json, panels: list[Json] | None = None) -> tuple[Json, Json]:

@@ -23,11 +23,11 @@ import pytest
 import yaml
 
 from reportgen import cli
-from reportgen.files import SpecFiles, _walk
-from reportgen.load import MAX_FILE_BYTES, load_file
+from reportgen.commands.validate import ValidationResult, validate_paths
 from reportgen.problems import Level, Problem
-from reportgen.schema import schema
-from reportgen.validate import ValidationResult, validate_paths
+from reportgen.spec.files import SpecFiles, _walk
+from reportgen.spec.load import MAX_FILE_BYTES, load_file
+from reportgen.spec.schema import schema
 
 REPO = Path(__file__).resolve().parents[1]
 CASES = REPO / "tests" / "cases"
@@ -520,8 +520,8 @@ def test_an_unreadable_folder_fails_validation(tmp_path_factory: pytest.TempPath
         locked.chmod(0)
         drop = "os.setgid(65534); os.setuid(65534); " if os.geteuid() == 0 else ""
         script = (
-            "import os, sys; from reportgen.validate import validate_paths; "
-            "from reportgen.schema import validator; validator(); "
+            "import os, sys; from reportgen.commands.validate import validate_paths; "
+            "from reportgen.spec.schema import validator; validator(); "
             f"{drop}"
             "result = validate_paths([sys.argv[1]]); "
             "print('\\n'.join(str(p) for p in result.problems)); print(result.files)"
@@ -587,6 +587,8 @@ def test_validate_does_not_import_wandb() -> None:
         for line in run.stderr.splitlines()
         if line.startswith("import time:")
     }
-    assert "reportgen.validate" in imported, "the -X importtime listing is not what we think"
+    assert "reportgen.commands.validate" in imported, (
+        "the -X importtime listing is not what we think"
+    )
     heavy = sorted(m for m in imported if m.split(".")[0] in ("wandb", "wandb_workspaces"))
     assert heavy == []

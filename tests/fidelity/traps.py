@@ -19,8 +19,8 @@ import yaml
 # wandb_workspaces.workspaces must be imported before the rest of the package (REPORT 5.3).
 import wandb_workspaces.workspaces as ws  # isort: skip
 
-from reportgen.build import BuiltView, build_views
-from reportgen.viewspec import workspace_spec
+from reportgen.commands.build import BuiltView, build_views
+from reportgen.compile.viewspec import workspace_spec
 
 Json = dict[str, Any]
 ENTITY = "fidelity"

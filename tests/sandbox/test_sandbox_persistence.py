@@ -11,7 +11,7 @@ import wandb
 import wandb_workspaces.workspaces as ws
 from wandb.errors import AuthenticationError
 
-from reportgen.identity import workspace_url
+from reportgen.remote.identity import workspace_url
 from reportgen.sandbox import Sandbox
 from reportgen.sandbox.db import default_db_path
 

@@ -13,7 +13,7 @@ import wandb_workspaces.workspaces as ws
 from wandb_workspaces._graphql import execute_graphql
 from wandb_workspaces.reports.v2 import gql
 
-from reportgen.identity import workspace_url
+from reportgen.remote.identity import workspace_url
 from reportgen.sandbox import Sandbox
 
 PROJECT = "views"

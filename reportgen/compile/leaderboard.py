@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reportgen import model as m
-from reportgen.refs import Ref, Section
+from reportgen.spec import model as m
+from reportgen.spec.refs import Ref, Section
 
 RUN_NAME = Ref(Section.RUN, "name")
 

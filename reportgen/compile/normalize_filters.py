@@ -1,4 +1,4 @@
-"""The canonical form of a run set's filters, for `reportgen.normalize`.
+"""The canonical form of a run set's filters, for `reportgen.compile.normalize`.
 
 W&B stores filters as filterV2 (a flat list of leaves and groups joined by connectors,
 `and` before `or`); older specs carry legacy trees. Both become filterV2 written one way:

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reportgen import model as m
-from reportgen.compile import CompileError, compile_view, expand
-from reportgen.normalize import canonical_json, normalize
-from reportgen.parse import parse_instances
+from reportgen.commands.validate import validate_paths
+from reportgen.compile.construct import CompileError, compile_view, expand
+from reportgen.compile.normalize import canonical_json, normalize
+from reportgen.compile.viewspec import ProjectIds, view_spec, view_type
 from reportgen.problems import Problem, ReportgenError
-from reportgen.validate import validate_paths
-from reportgen.viewspec import ProjectIds, view_spec, view_type
+from reportgen.spec import model as m
+from reportgen.spec.parse import parse_instances
 
 BUILD_SUFFIXES = (".workspace.json", ".report.json")
 

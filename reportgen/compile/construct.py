@@ -3,7 +3,7 @@
 Objects are built through the library's public classes, the way a W&B user writes them
 in Python, so that the spec JSON W&B receives is the library's own. Two things are ours:
 
-* Filters: built as filterV2 from our syntax tree (`reportgen.filterv2`) and handed to the
+* Filters: built as filterV2 from our syntax tree (`reportgen.compile.filterv2`) and handed to the
   library through the stash it keeps for loaded specs, never through its string parser,
   which renames config keys called name/state/group, rewrites =, <, > inside string
   literals, drops bare dotted paths and cannot quote ' (REPORT.md 5.2).
@@ -20,11 +20,11 @@ import wandb_workspaces.reports.v2 as wr
 import wandb_workspaces.workspaces as ws
 from wandb_workspaces import expr
 
-from reportgen import leaderboard
-from reportgen import model as m
-from reportgen.filters import FilterError
-from reportgen.filterv2 import to_v2
-from reportgen.refs import Ref, Section
+from reportgen.compile import leaderboard
+from reportgen.compile.filterv2 import to_v2
+from reportgen.spec import model as m
+from reportgen.spec.filters import FilterError
+from reportgen.spec.refs import Ref, Section
 
 TOOLTIP = {"default": "default", "all": "all_runs", "single": "single"}
 POINTS = {"bucketing": "bucketing", "downsampling": "downsampling"}

@@ -13,7 +13,7 @@ Grammar (keywords are case-insensitive):
     string      := '"' ... '"' | "'" ... "'"             -- backslash escapes as in JSON
     duration    := number ("s" | "m" | "h" | "d" | "w")  -- e.g. 7d, 12h
 
-`and` binds tighter than `or`, as in W&B's filter bar. References follow `reportgen.refs`.
+`and` binds tighter than `or`, as in W&B's filter bar. References follow `reportgen.spec.refs`.
 
 W&B filters have no strict `<` or `>`: wandb-workspaces silently rewrites them to `<=` and
 `>=` (REPORT.md 4.1). reportgen refuses them instead of changing what the user meant.
@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from typing import TypeAlias
 
-from reportgen.refs import RUN_STATES, Ref, RefError, Section, did_you_mean, parse_ref
+from reportgen.spec.refs import RUN_STATES, Ref, RefError, Section, did_you_mean, parse_ref
 
 Scalar: TypeAlias = str | int | float | bool | None
 Value: TypeAlias = Scalar | tuple[Scalar, ...]
@@ -93,6 +93,40 @@ def walk(node: Node) -> list[Compare]:
     if isinstance(node, Compare):
         return [node]
     return [c for item in node.items for c in walk(item)]
+
+
+_PRECEDENCE = {"and": 1, "or": 0}
+
+
+def check_nesting(tree: Node | None) -> None:
+    """Raise FilterError if W&B's filter bar cannot hold the tree.
+
+    filterV2 needs a group only for an `or` inside an `and`, and W&B's filter bar shows
+    one level of groups (REPORT.md 4.1): deeper nesting is refused, as wandb-workspaces
+    refuses it.
+    """
+    if tree is not None:
+        _nesting(tree, depth=0)
+
+
+def _nesting(node: Node, depth: int) -> None:
+    if isinstance(node, Compare):
+        return
+    for child in node.items:
+        grouped = isinstance(child, BoolOp) and _PRECEDENCE[child.op] < _PRECEDENCE[node.op]
+        if grouped and depth >= 1:
+            raise FilterError(
+                "W&B's filter bar shows one level of parentheses; an 'or' inside an "
+                "'and' inside an 'or' inside an 'and' cannot be stored",
+                _start(child),
+            )
+        _nesting(child, depth + 1 if grouped else depth)
+
+
+def _start(node: Node) -> int:
+    while isinstance(node, BoolOp):
+        node = node.items[0]
+    return node.start
 
 
 class _Parser:

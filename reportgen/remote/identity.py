@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from reportgen.normalize import canonical_json
+from reportgen.compile.normalize import canonical_json
 
 MARKER_PREFIX = "managed by reportgen"
 _MARKER = re.compile(

@@ -19,9 +19,9 @@ from typing import Any
 
 import yaml
 
-from reportgen.files import describe_os_error, file_kind
-from reportgen.positions import char_positions
 from reportgen.problems import Level, Problem
+from reportgen.spec.files import describe_os_error, file_kind
+from reportgen.spec.positions import char_positions
 
 try:
     _Loader: type[Any] = yaml.CSafeLoader

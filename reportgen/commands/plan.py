@@ -1,6 +1,6 @@
 """`reportgen plan`: what apply would do, computed from the specs and one listing per scope.
 
-Pure: the listings come in (fetched by `reportgen.apply.fetch_listings`), changes go out.
+Pure: the listings come in (fetched by `reportgen.commands.apply.fetch_listings`), changes go out.
 Each declared view is matched to the live view carrying its key (see `identity`) and
 both are compared in normalised form:
 
@@ -19,12 +19,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from reportgen.build import BuiltView
-from reportgen.identity import digest, parse_marker, view_document, view_name, view_url
-from reportgen.normalize import normalize
+from reportgen.commands.build import BuiltView
+from reportgen.compile.normalize import normalize
+from reportgen.compile.viewspec import REPORT_TYPE, WORKSPACE_TYPE
 from reportgen.problems import ReportgenError
-from reportgen.remote import RemoteView
-from reportgen.viewspec import REPORT_TYPE, WORKSPACE_TYPE
+from reportgen.remote.client import RemoteView
+from reportgen.remote.identity import digest, parse_marker, view_document, view_name, view_url
 
 Scope = tuple[str, str, str]  # entity, project, view type
 ACTIONS = ("delete", "create", "update", "drifted", "unchanged")

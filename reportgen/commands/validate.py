@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reportgen.checks import check
-from reportgen.expand import KINDS, Instance, expand
-from reportgen.files import find_spec_files
-from reportgen.load import load_file
 from reportgen.problems import Level, Problem, has_errors
-from reportgen.schema import matrix_problems, schema_problems, whole_numbers
+from reportgen.spec.checks import check
+from reportgen.spec.expand import KINDS, Instance, expand
+from reportgen.spec.files import find_spec_files
+from reportgen.spec.load import load_file
+from reportgen.spec.schema import matrix_problems, schema_problems, whole_numbers
 
 DEFAULT_PATHS = (Path("specs"),)
 

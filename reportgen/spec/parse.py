@@ -1,4 +1,4 @@
-"""Validated instances -> the typed spec model (`reportgen.model`).
+"""Validated instances -> the typed spec model (`reportgen.spec.model`).
 
 Runs after validation, so shapes are known good; what can still fail here is the
 environment: `${VAR}` in entity and project, and a missing entity with no WANDB_ENTITY.
@@ -11,14 +11,14 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from reportgen import model as m
-from reportgen.checks import split_metric, split_sort_key
-from reportgen.expand import EnvError, Instance, resolve_env
-from reportgen.filters import BoolOp, parse_filter
-from reportgen.load import JsonPath
 from reportgen.problems import Problem, ReportgenError
-from reportgen.refs import parse_whole_ref
-from reportgen.schema import NAME_REFUSED
+from reportgen.spec import model as m
+from reportgen.spec.checks import split_metric, split_sort_key
+from reportgen.spec.expand import EnvError, Instance, resolve_env
+from reportgen.spec.filters import BoolOp, parse_filter
+from reportgen.spec.load import JsonPath
+from reportgen.spec.refs import parse_whole_ref
+from reportgen.spec.schema import NAME_REFUSED
 
 
 def parse_instances(

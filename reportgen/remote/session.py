@@ -2,7 +2,7 @@
 
 The API key comes from WANDB_API_KEY or the netrc file `wandb login` writes; the host
 from --base-url, WANDB_BASE_URL, or W&B's cloud. The key is registered with
-`reportgen.secrets` so that no message can print it. A missing key is one line of advice,
+`reportgen.remote.secrets` so that no message can print it. A missing key is one line of advice,
 including the sandbox for trying reportgen without an account.
 """
 
@@ -17,8 +17,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 from reportgen.problems import ReportgenError
-from reportgen.remote import Remote, RemoteError, RetryPolicy
-from reportgen.secrets import register_secret
+from reportgen.remote.client import Remote, RemoteError, RetryPolicy
+from reportgen.remote.secrets import register_secret
 
 DEFAULT_BASE_URL = "https://api.wandb.ai"
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}

@@ -21,8 +21,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from reportgen.load import Document, JsonPath
 from reportgen.problems import Problem
+from reportgen.spec.load import Document, JsonPath
 
 MAX_COMBINATIONS = 256
 KINDS = ("workspace", "report", "leaderboard")

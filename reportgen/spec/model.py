@@ -1,7 +1,7 @@
 """The typed spec model: what a validated document means, independent of W&B's wire format.
 
 `build_model` turns validated instances into `Workspace` and `Report` objects; a
-leaderboard is sugar that `reportgen.leaderboard` expands into those two. Values are
+leaderboard is sugar that `reportgen.compile.leaderboard` expands into those two. Values are
 immutable; references and filters are parsed (`Ref`, filter trees), not strings.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
-from reportgen.filters import Node
-from reportgen.refs import Ref
+from reportgen.spec.filters import Node
+from reportgen.spec.refs import Ref
 
 Scalar: TypeAlias = str | int | float | bool | None
 

@@ -64,9 +64,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any, cast
 from urllib.parse import quote, unquote
 
-from reportgen.normalize_filters import MAX_DEPTH as _MAX_DEPTH
-from reportgen.normalize_filters import dicts as _dicts
-from reportgen.normalize_filters import normalize_filters
+from reportgen.compile.normalize_filters import MAX_DEPTH as _MAX_DEPTH
+from reportgen.compile.normalize_filters import dicts as _dicts
+from reportgen.compile.normalize_filters import normalize_filters
 
 WORKSPACE_VIEW_TYPE = "project-view"
 REPORT_VIEW_TYPES = frozenset({"runs", "runs/draft"})

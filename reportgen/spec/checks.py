@@ -12,12 +12,11 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from reportgen.expand import Instance, reported_references
-from reportgen.filters import BoolOp, FilterError, Node, parse_filter
-from reportgen.filterv2 import to_v2
-from reportgen.load import JsonPath
 from reportgen.problems import Problem
-from reportgen.refs import (
+from reportgen.spec.expand import Instance, reported_references
+from reportgen.spec.filters import BoolOp, FilterError, Node, check_nesting, parse_filter
+from reportgen.spec.load import JsonPath
+from reportgen.spec.refs import (
     LIBRARY_RENAMES,
     X_AXIS_NAMES,
     Ref,
@@ -321,7 +320,7 @@ class _Checker:
     def depth(self, tree: Node, path: JsonPath, *, combined: bool = False) -> bool:
         """Whether W&B's filter bar can hold the tree (one level of parentheses)."""
         try:
-            to_v2(tree)
+            check_nesting(tree)
         except FilterError as exc:
             if combined:
                 msg = f"combined with the leaderboard's filter by 'and': {exc.message}"

@@ -19,13 +19,13 @@ from typing import Any
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, best_match, relevance
 
-from reportgen.expand import Instance
-from reportgen.load import Document, JsonPath
 from reportgen.problems import Problem
-from reportgen.refs import did_you_mean
+from reportgen.spec.expand import Instance
+from reportgen.spec.load import Document, JsonPath
+from reportgen.spec.refs import did_you_mean
 
 SCHEMA_NAME = "reportgen.schema.json"
-_REPO_SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / SCHEMA_NAME
+_REPO_SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / SCHEMA_NAME
 
 _TYPE_NAMES = {
     "string": "a string",

@@ -18,12 +18,12 @@ from typing import Any
 import wandb_workspaces.reports.v2 as wr
 import wandb_workspaces.workspaces as ws
 
-from reportgen.build import BuiltView
-from reportgen.identity import Marker, parse_marker, view_name, view_url, with_marker
-from reportgen.normalize import id_translation, stable_ids
-from reportgen.plan import Change, Plan, Scope, make_plan, scopes_for
-from reportgen.remote import Remote, RemoteError, RemoteView
-from reportgen.session import Session
+from reportgen.commands.build import BuiltView
+from reportgen.commands.plan import Change, Plan, Scope, make_plan, scopes_for
+from reportgen.compile.normalize import id_translation, stable_ids
+from reportgen.remote.client import Remote, RemoteError, RemoteView
+from reportgen.remote.identity import Marker, parse_marker, view_name, view_url, with_marker
+from reportgen.remote.session import Session
 
 DEFAULT_CONCURRENCY = 6
 

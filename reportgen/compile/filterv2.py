@@ -2,20 +2,20 @@
 
 filterV2 is a flat list of leaves and groups joined by `connector`s, read with `and`
 binding tighter than `or` (REPORT.md 4.1). A group is needed only for an `or` inside an
-`and`, and the W&B filter bar shows one level of groups: deeper nesting is refused, as
-wandb-workspaces refuses it. Leaves are spelled exactly as wandb-workspaces spells them
-(`"op": "="`, bare config names, `"disabled": false`), so a compiled spec equals a
-hand-built one.
+`and`, and the W&B filter bar shows one level of groups: deeper nesting is refused by
+`spec.filters.check_nesting`, the rule validate applies too. Leaves are spelled exactly as
+wandb-workspaces spells them (`"op": "="`, bare config names, `"disabled": false`), so a
+compiled spec equals a hand-built one.
 
-Pure: no wandb import, so `validate` can check nesting depth cheaply.
+Pure: no wandb import.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from reportgen.filters import BoolOp, Compare, FilterError, Node
-from reportgen.refs import Ref, Section
+from reportgen.spec.filters import BoolOp, Compare, Node, check_nesting
+from reportgen.spec.refs import Ref, Section
 
 FILTER_FORMAT = "filterV2"
 _OPS = {
@@ -27,7 +27,6 @@ _OPS = {
     "not in": "NIN",
     "within": "WITHINSECONDS",
 }
-_PRECEDENCE = {"and": 1, "or": 0}
 
 
 def filter_key(ref: Ref) -> dict[str, str]:
@@ -39,7 +38,8 @@ def filter_key(ref: Ref) -> dict[str, str]:
 
 def to_v2(tree: Node | None) -> dict[str, Any]:
     """The filterV2 dict of a tree (None: no filter). Raises FilterError if nested too deep."""
-    items = [] if tree is None else _items(tree, depth=0)
+    check_nesting(tree)
+    items = [] if tree is None else _items(tree)
     if len(items) == 1 and "filters" in items[0] and "connector" not in items[0]:
         items = items[0]["filters"]
     return {"filterFormat": FILTER_FORMAT, "filters": items}
@@ -55,35 +55,22 @@ def _leaf(node: Compare) -> dict[str, Any]:
     return {"key": filter_key(node.ref), "op": op, "value": value, "disabled": False}
 
 
-def _items(node: Node, depth: int) -> list[dict[str, Any]]:
+def _items(node: Node) -> list[dict[str, Any]]:
     if isinstance(node, Compare):
         return [_leaf(node)]
     connector = node.op.upper()
     items: list[dict[str, Any]] = []
     for child in node.items:
-        group = isinstance(child, BoolOp) and _PRECEDENCE[child.op] < _PRECEDENCE[node.op]
-        if group:
-            if depth >= 1:
-                raise FilterError(
-                    "W&B's filter bar shows one level of parentheses; an 'or' inside an "
-                    "'and' inside an 'or' inside an 'and' cannot be stored",
-                    _start(child),
-                )
-            sub = _items(child, depth + 1)
+        if isinstance(child, BoolOp) and child.op == "or" and node.op == "and":
+            sub = _items(child)
             entry: dict[str, Any] = {"filters": sub} if len(sub) > 1 else dict(sub[0])
             if items:
                 entry["connector"] = connector
             items.append(entry)
             continue
-        for j, sub_item in enumerate(_items(child, depth)):
+        for j, sub_item in enumerate(_items(child)):
             inline = dict(sub_item)
             if j == 0 and items:
                 inline["connector"] = connector
             items.append(inline)
     return items
-
-
-def _start(node: Node) -> int:
-    while isinstance(node, BoolOp):
-        node = node.items[0]
-    return node.start
