@@ -8,7 +8,8 @@ both are compared in normalised form:
 * unchanged  - W&B's copy equals the declared one;
 * update     - they differ and W&B's copy is what reportgen last applied;
 * drifted    - they differ and W&B's copy was edited in the app since the last apply;
-* delete     - a managed view whose key no spec declares (with prune only).
+* delete     - a managed view whose key no spec declares (with prune only), or a second copy
+               of a view that apply made (always; see `reportgen.remote.duplicates`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from reportgen.compile.normalize import normalize
 from reportgen.compile.viewspec import REPORT_TYPE, WORKSPACE_TYPE
 from reportgen.problems import ReportgenError
 from reportgen.remote.client import RemoteView
+from reportgen.remote.duplicates import Copies, copies_of, split
 from reportgen.remote.identity import digest, parse_marker, view_document, view_name, view_url
 
 Scope = tuple[str, str, str]  # entity, project, view type
@@ -46,6 +48,7 @@ class Change:
     url: str | None = None
     source: str | None = None
     note: str = ""
+    duplicate_of: str | None = None  # a delete of an extra copy: the URL of the copy kept
 
     @property
     def scope(self) -> Scope:
@@ -105,9 +108,13 @@ def make_plan(
     prune: bool = False,
     targets: Sequence[str] = (),
 ) -> Plan:
-    """Compare declared views with W&B's; raises ReportgenError on duplicate keys."""
-    managed = _managed(listings, app_url)
-    by_name = _unmarked_by_name(listings)
+    """Compare declared views with W&B's.
+
+    Extra copies of a view that apply made are deleted (the oldest copy is the view); a copy
+    of a key under another name raises ReportgenError naming every copy.
+    """
+    groups = _copies(listings, views, app_url)
+    managed = {k: c.keep for k, c in groups.items()}  # declared, or marked on W&B
     known = [v.key for v in views] + [key for _, key in managed]
     for target in targets:
         if not any(fnmatch.fnmatchcase(key, target) for key in known):
@@ -122,8 +129,8 @@ def make_plan(
         )
         # A workspace saved again through wandb-workspaces loses its description (the
         # library sends ""), but keeps the deterministic name apply gave it.
-        name = view_name(scope[0], scope[1], scope[2], built.key)
-        remote = managed.get((scope, built.key)) or by_name.get((scope, name))
+        copies = groups.get((scope, built.key))
+        remote = copies.keep if copies else None
         change = Change(
             action="create",
             key=built.key,
@@ -149,25 +156,16 @@ def make_plan(
                 if change.action == "unchanged":
                     change.action = "update"
         plan.changes.append(change)
-    for (scope, key), remote in managed.items():
+        if copies is not None:
+            plan.changes.extend(_extra_deletes(copies, built.key, scope, app_url))
+    for scope, key in managed:
         if (scope, key) in declared or not _targeted(key, targets):
             continue
         if not prune:
             plan.orphans += 1
             continue
-        plan.changes.append(
-            Change(
-                action="delete",
-                key=key,
-                entity=scope[0],
-                project=scope[1],
-                view_type=scope[2],
-                title=remote.display_name,
-                remote=remote,
-                remote_doc=_remote_doc(remote),
-                url=_url(app_url, remote),
-            )
-        )
+        for copy in groups[(scope, key)].all:
+            plan.changes.append(_delete(copy, key, scope, app_url))
     plan.changes.sort(key=lambda c: (ACTIONS.index(c.action), c.key, c.view_type))
     return plan
 
@@ -203,33 +201,65 @@ def _url(app_url: str, remote: RemoteView) -> str:
     )
 
 
-def _unmarked_by_name(
+def _delete(remote: RemoteView, key: str, scope: Scope, app_url: str) -> Change:
+    return Change(
+        action="delete",
+        key=key,
+        entity=scope[0],
+        project=scope[1],
+        view_type=scope[2],
+        title=remote.display_name,
+        remote=remote,
+        remote_doc=_remote_doc(remote),
+        url=_url(app_url, remote),
+    )
+
+
+def _extra_deletes(copies: Copies, key: str, scope: Scope, app_url: str) -> list[Change]:
+    """Deletes of the extra copies of a declared view: apply keeps the oldest."""
+    kept = _url(app_url, copies.keep)
+    deletes = []
+    for extra in copies.extra:
+        change = _delete(extra, key, scope, app_url)
+        change.duplicate_of = kept
+        change.note = f"a second copy of this view; the oldest is kept: {kept}"
+        deletes.append(change)
+    return deletes
+
+
+def _copies(
     listings: Mapping[Scope, list[RemoteView] | None],
-) -> dict[tuple[Scope, str], RemoteView]:
-    return {
-        (scope, view.name): view
-        for scope, views in listings.items()
-        for view in views or []
-        if parse_marker(view.description) is None
-    }
+    views: Sequence[BuiltView],
+    app_url: str,
+) -> dict[tuple[Scope, str], Copies]:
+    """Per (scope, key): the views carrying the key, for every key declared or marked on W&B.
 
-
-def _managed(
-    listings: Mapping[Scope, list[RemoteView] | None], app_url: str
-) -> dict[tuple[Scope, str], RemoteView]:
-    found: dict[tuple[Scope, str], list[RemoteView]] = defaultdict(list)
-    for scope, views in listings.items():
-        for remote in views or []:
+    Extra copies apply made are for plan to delete; a copy under another name (duplicated in
+    the app, or by another tool) is an error naming every copy, since it may be someone's work.
+    """
+    keys: dict[Scope, set[str]] = defaultdict(set)
+    for built in views:
+        keys[(built.view.entity, built.view.project, built.view_type)].add(built.key)
+    for scope, listed in listings.items():
+        for remote in listed or []:
             marker = parse_marker(remote.description)
             if marker is not None:
-                found[(scope, marker.key)].append(remote)
-    duplicates = {k: v for k, v in found.items() if len(v) > 1}
-    if duplicates:
-        (scope, key), views = next(iter(sorted(duplicates.items(), key=lambda kv: kv[0][1])))
-        urls = " and ".join(_url(app_url, v) for v in views)
-        raise ReportgenError(
-            f"key {key!r} is on {len(views)} W&B views in {scope[0]}/{scope[1]}: {urls}; "
-            "delete the extra one in the W&B app (or remove the 'managed by reportgen' line "
-            "from its description) and run again"
-        )
-    return {k: v[0] for k, v in found.items()}
+                keys[scope].add(marker.key)
+    found: dict[tuple[Scope, str], Copies] = {}
+    for scope, scope_keys in keys.items():
+        listed = listings.get(scope) or []
+        for key in sorted(scope_keys):
+            name = view_name(scope[0], scope[1], scope[2], key)
+            copies = split(copies_of(listed, key, name), name)
+            if copies is None:
+                continue
+            if copies.foreign:
+                everyone = copies.all
+                urls = " and ".join(_url(app_url, v) for v in everyone)
+                raise ReportgenError(
+                    f"key {key!r} is on {len(everyone)} W&B views in {scope[0]}/{scope[1]}: "
+                    f"{urls}; delete the extra one in the W&B app (or remove the 'managed by "
+                    "reportgen' line from its description) and run again"
+                )
+            found[(scope, key)] = copies
+    return found

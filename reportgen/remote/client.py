@@ -100,6 +100,7 @@ class RemoteView:
     description: str
     spec: dict[str, Any]
     updated_at: str | None = None
+    created_at: str | None = None
 
 
 @dataclass
@@ -256,4 +257,5 @@ def _view(node: Mapping[str, Any], entity: str, project: str, view_type: str) ->
         description=str(node.get("description") or ""),
         spec=spec,
         updated_at=node.get("updatedAt"),
+        created_at=node.get("createdAt"),
     )
