@@ -289,6 +289,13 @@ def schema() -> int:
     help="Inject a fault: latency, 429, 500, drop or drop_after (repeatable).",
 )
 @click.option("--fault-seed", type=int, default=None, help="Seed for reproducible fault draws.")
+@click.option(
+    "--view-upsert",
+    type=click.Choice(["by-name", "insert"]),
+    default="by-name",
+    show_default=True,
+    help="What upsertView without an id does: update the view of that name, or always insert.",
+)
 def sandbox(
     port: int,
     host: str,
@@ -296,6 +303,7 @@ def sandbox(
     api_key: str | None,
     faults: tuple[str, ...],
     fault_seed: int | None,
+    view_upsert: str,
 ) -> int:
     """Run a local W&B-compatible server in the foreground."""
     from reportgen.sandbox import parse_fault
@@ -306,7 +314,13 @@ def sandbox(
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--fault") from None
     code: int = run_foreground(
-        host=host, port=port, db=db, api_key=api_key, faults=parsed, fault_seed=fault_seed
+        host=host,
+        port=port,
+        db=db,
+        api_key=api_key,
+        faults=parsed,
+        fault_seed=fault_seed,
+        view_upsert=view_upsert,
     )
     return code
 

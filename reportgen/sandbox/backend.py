@@ -13,6 +13,7 @@ from reportgen.sandbox.db import Database, Row
 from reportgen.sandbox.identity import Viewer
 from reportgen.sandbox.projects import Projects
 from reportgen.sandbox.runs import Runs
+from reportgen.sandbox.settings import Settings
 from reportgen.sandbox.views import Views
 
 Resolver = Callable[..., Any]
@@ -29,14 +30,21 @@ class Backend:
     views: Views
     runs: Runs
     upload_url: Callable[[int, str], str]
+    settings: Settings
 
     @classmethod
     def open(
-        cls, path: str | Path, viewer: Viewer, upload_url: Callable[[int, str], str]
+        cls,
+        path: str | Path,
+        viewer: Viewer,
+        upload_url: Callable[[int, str], str],
+        settings: Settings | None = None,
     ) -> Backend:
         """Open (creating if needed) the SQLite file at ``path``."""
         db = Database(path)
-        return cls(db, viewer, Projects(db), Views(db, viewer), Runs(db, viewer), upload_url)
+        settings = settings or Settings()
+        views = Views(db, viewer, settings)
+        return cls(db, viewer, Projects(db), views, Runs(db, viewer), upload_url, settings)
 
     def close(self) -> None:
         """Close the database."""

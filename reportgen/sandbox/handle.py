@@ -26,6 +26,7 @@ from reportgen.sandbox.faults import Fault, FaultPlan
 from reportgen.sandbox.identity import DEFAULT_ENTITY, Viewer
 from reportgen.sandbox.ids import new_token
 from reportgen.sandbox.server import SandboxHTTPServer
+from reportgen.sandbox.settings import UPSERT_BY_NAME, Settings
 from reportgen.sandbox.stats import Stats
 
 MIN_KEY_LENGTH = 40  # wandb refuses shorter keys before sending anything
@@ -83,6 +84,8 @@ class Sandbox:
     Without ``api_key`` one is generated (and, with a ``db``, remembered in it). The viewer's
     default entity and username are ``entity`` (default ``"sandbox"``) and ``username``
     (default: the entity). ``faults`` (see ``Fault``) may be given now or later.
+    ``view_upsert`` is what ``upsertView`` without an id does: ``"by-name"`` (update the view
+    of that name, else insert) or ``"insert"`` (always a new view); see ``settings``.
     """
 
     def __init__(
@@ -96,6 +99,7 @@ class Sandbox:
         username: str | None = None,
         faults: Iterable[Fault] = (),
         fault_seed: int | None = None,
+        view_upsert: str = UPSERT_BY_NAME,
     ) -> None:
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"the port must be within 0..65535 (0: any free port), not {port!r}")
@@ -110,6 +114,7 @@ class Sandbox:
         self.db_path = Path(db) if db is not None else self._tmp / "sandbox.db"
         self._api_key = api_key
         self._faults = FaultPlan(faults, fault_seed)
+        self._settings = Settings(view_upsert)
         self._stats = Stats()
         self._server: SandboxHTTPServer | None = None
         self._backend: Backend | None = None
@@ -158,7 +163,7 @@ class Sandbox:
         try:
             self._api_key = self._api_key or self._remembered_key()
             signer = UploadSigner(self._api_key, self.base_url)
-            self._backend = Backend.open(self.db_path, self.viewer, signer.url)
+            self._backend = Backend.open(self.db_path, self.viewer, signer.url, self._settings)
             server.app = App(self._backend, self._api_key, signer, self._stats, self._faults)
         except BaseException as exc:
             server.server_close()
@@ -271,6 +276,14 @@ class Sandbox:
     def faults(self) -> dict[str, Any]:
         """The active faults and how often each fired."""
         return self._faults.describe()
+
+    def settings(self) -> dict[str, Any]:
+        """The behaviour switches, e.g. ``{"view_upsert": "by-name"}`` (see ``settings``)."""
+        return self._settings.describe()
+
+    def set_view_upsert(self, mode: str) -> None:
+        """``"by-name"`` or ``"insert"``: what ``upsertView`` without an id does from now on."""
+        self._settings.update({"view_upsert": mode})
 
     def request(
         self, method: str, path: str, payload: Any = None, *, api_key: str | None = None
