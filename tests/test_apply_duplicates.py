@@ -11,7 +11,7 @@ server is real HTTP, the clients are the real wandb and wandb-workspaces.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -19,31 +19,20 @@ import pytest
 
 from reportgen.commands.apply import Options, Outcome, apply
 from reportgen.commands.build import BuiltView, build_views
-from reportgen.remote.identity import parse_marker
+from reportgen.remote.identity import parse_marker, view_url
 from reportgen.remote.session import Credentials, Session, connect
-from reportgen.sandbox import Sandbox
+from reportgen.sandbox import UPSERT_INSERT, VIEW_UPSERT_MODES, Sandbox
 from reportgen.sandbox.faults import Fault
 
-MODES = ("by-name", "insert")
+MODES = VIEW_UPSERT_MODES
 RACERS = (2, 4, 8)
 REPETITIONS = 20
 KEYS = ("race",)  # a leaderboard: a workspace view and a report under one key
 
 
-def start(mode: str) -> Sandbox:
-    """A sandbox in one upsert mode."""
-    import os
-
-    if mode == "insert":
-        os.environ["TMP_INSERT_ALWAYS"] = "1"
-    else:
-        os.environ.pop("TMP_INSERT_ALWAYS", None)
-    return Sandbox().start()
-
-
 @pytest.fixture(scope="module", params=MODES)
 def server(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
-    sb = start(request.param)
+    sb = Sandbox(view_upsert=request.param).start()
     with pytest.MonkeyPatch.context() as mp:
         for name, value in sb.env().items():
             mp.setenv(name, value)
@@ -77,27 +66,40 @@ def build(spec_dir: Path, server: Sandbox, project: str) -> list[BuiltView]:
     return build_views([spec_dir], environ={"WANDB_ENTITY": server.entity, "RACE_PROJECT": project})
 
 
-def listed(sb: Sandbox, project: str) -> dict[tuple[str, str], list[str]]:
-    """(key, view type) -> the ids of the views carrying it, read straight from the server."""
+def listed(sb: Sandbox, project: str, app_url: str) -> dict[tuple[str, str], list[str]]:
+    """(key, view type) -> the app URLs of the views carrying it, read straight from the server."""
     query = """query($e: String!, $p: String!, $t: String) { project(name: $p, entityName: $e) {
-      allViews(viewType: $t, first: 1000) { edges { node { id description } } } } }"""
+      allViews(viewType: $t, first: 1000) {
+        edges { node { id name displayName description } } } } }"""
     found: dict[tuple[str, str], list[str]] = {}
     for view_type in ("project-view", "runs"):
         data = sb.graphql(query, {"e": sb.entity, "p": project, "t": view_type}).json["data"]
         for edge in (data["project"] or {"allViews": {"edges": []}})["allViews"]["edges"]:
-            marker = parse_marker(edge["node"]["description"])
+            node = edge["node"]
+            marker = parse_marker(node["description"])
             key = marker.key if marker else "<unmanaged>"
-            found.setdefault((key, view_type), []).append(edge["node"]["id"])
+            url = view_url(
+                app_url,
+                sb.entity,
+                project,
+                view_type,
+                node["name"],
+                node["id"],
+                node["displayName"],
+            )
+            found.setdefault((key, view_type), []).append(url)
     return found
 
 
-def assert_one_each(sb: Sandbox, project: str) -> dict[tuple[str, str], str]:
-    found = listed(sb, project)
-    expected = {(k, t) for k in KEYS for t in ("project-view", "runs")}
-    assert set(found) == expected, found
-    extra = {k: ids for k, ids in found.items() if len(ids) != 1}
+def assert_one_each(
+    sb: Sandbox, project: str, keys: tuple[str, ...], app_url: str
+) -> dict[tuple[str, str], str]:
+    """Exactly one view per (key, view type); returns its URL."""
+    found = listed(sb, project, app_url)
+    assert set(found) == {(k, t) for k in keys for t in ("project-view", "runs")}, found
+    extra = {k: urls for k, urls in found.items() if len(urls) != 1}
     assert not extra, f"more than one view for {extra}"
-    return {k: ids[0] for k, ids in found.items()}
+    return {k: urls[0] for k, urls in found.items()}
 
 
 def urls_by_key(outcome: Outcome) -> dict[tuple[str, str], str]:
@@ -130,25 +132,13 @@ def test_racing_applies_leave_one_view_per_key_and_type(
         for outcome in outcomes:
             failed = [(e.change.key, e.message) for e in outcome.events if e.outcome == "failed"]
             assert not failed, f"repetition {rep}: {failed}"
-        survivors = assert_one_each(server, project)
+        survivors = assert_one_each(server, project, KEYS, sessions[0].app_url)
         # Every racer reports the view that survived, whichever copy it made itself.
         for outcome in outcomes:
-            for where, url in urls_by_key(outcome).items():
-                assert url, (rep, where)
-            copies_removed += sum(
-                "extra cop" in e.message for e in outcome.events if e.outcome == "created"
-            )
-        reported = {frozenset(urls_by_key(o).items()) for o in outcomes}
-        assert len(reported) == 1, f"repetition {rep}: racers disagree on the URLs: {reported}"
-        assert len(survivors) == 2 * len(KEYS)
-    if server_mode(server) == "insert":
+            assert urls_by_key(outcome) == survivors, f"repetition {rep}"
+            copies_removed += sum("extra cop" in e.message for e in outcome.events)
+    if server.settings()["view_upsert"] == UPSERT_INSERT:
         assert copies_removed > 0  # the race did make copies, and they were removed
-
-
-def server_mode(sb: Sandbox) -> str:
-    import os
-
-    return "insert" if os.environ.get("TMP_INSERT_ALWAYS") else "by-name"
 
 
 def test_thirty_percent_lost_responses_leave_one_view_per_key_and_type(
@@ -175,9 +165,80 @@ def test_thirty_percent_lost_responses_leave_one_view_per_key_and_type(
         server.clear_faults()
     assert fired > 0
     assert not outcome.failed, [(e.change.key, e.message) for e in outcome.events]
-    found = listed(server, project)
-    assert {k: len(v) for k, v in found.items()} == {
-        (k, t): 1 for k in keys for t in ("project-view", "runs")
-    }
+    survivors = assert_one_each(server, project, tuple(keys), sessions[0].app_url)
+    assert urls_by_key(outcome) == survivors
     again = apply(sessions[0], views, Options())
     assert {e.outcome for e in again.events} == {"unchanged"}
+
+
+def test_every_lost_create_is_one_extra_copy_removed(
+    server: Sandbox, sessions: list[Session], tmp_path: Path
+) -> None:
+    """The first send of each create is stored and its answer lost; wandb-core sends it again.
+    By name the resend updates the view it made; inserting, it makes a copy that apply deletes
+    (and the copy kept is the first, whose id is the lower)."""
+    project = "every-create-lost"
+    (tmp_path / "lb.yaml").write_text(leaderboard("lost", project))
+    views = build_views([tmp_path], environ={"WANDB_ENTITY": server.entity})
+    server.reset_stats()
+    server.set_faults(Fault("drop_after", op="UpsertView2", times=2))
+    try:
+        outcome = apply(sessions[0], views, Options())
+    finally:
+        server.clear_faults()
+    operations = server.stats()["operations"]
+    assert operations["UpsertView2"] == 4  # two creates, each sent twice
+    inserting = server.settings()["view_upsert"] == UPSERT_INSERT
+    assert operations.get("deleteView", 0) == (2 if inserting else 0)
+    messages = sorted(e.message for e in outcome.events)
+    assert messages == (
+        ["deleted 1 extra copy (a resent create or a concurrent apply)"] * 2
+        if inserting
+        else ["", ""]
+    )
+    assert urls_by_key(outcome) == assert_one_each(server, project, ("lost",), sessions[0].app_url)
+
+
+def test_plan_shows_copies_an_older_apply_left_and_apply_deletes_them(
+    use_sandbox: Callable[[Sandbox], None], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before issue 14, an insert-always server kept every resent create. Those copies carry
+    the key under apply's own name: plan shows their deletion, apply heals, oldest kept."""
+    from reportgen.cli import run
+    from reportgen.remote.client import UPSERT_VIEW
+
+    with Sandbox(view_upsert=UPSERT_INSERT) as sb:
+        use_sandbox(sb)
+        (tmp_path / "lb.yaml").write_text(leaderboard("old", "older-copies"))
+        assert run(["apply", str(tmp_path)]) == 0
+        first = capsys.readouterr().out
+        for view_type in ("project-view", "runs"):  # what a lost answer did before
+            node = next(
+                e["node"]
+                for e in sb.graphql(
+                    """query($e: String!, $p: String!, $t: String) { project(name: $p,
+                    entityName: $e) { allViews(viewType: $t) { edges { node {
+                    name displayName description spec } } } } }""",
+                    {"e": sb.entity, "p": "older-copies", "t": view_type},
+                ).json["data"]["project"]["allViews"]["edges"]
+            )
+            variables = {
+                "entityName": sb.entity,
+                "projectName": "older-copies",
+                "type": view_type,
+                **{k: node[k] for k in ("name", "displayName", "description", "spec")},
+            }
+            assert not sb.graphql(UPSERT_VIEW, variables).json.get("errors")
+
+        assert run(["plan", str(tmp_path), "--detailed-exitcode"]) == 2
+        out = capsys.readouterr().out
+        deletes = [line for line in out.splitlines() if line.startswith("- delete")]
+        assert len(deletes) == 2 and all("a second copy of this view" in d for d in deletes)
+        assert "Plan: 0 to create, 0 to update, 2 to delete, 2 unchanged" in out
+
+        assert run(["apply", str(tmp_path)]) == 0
+        out = capsys.readouterr().out
+        assert out.count("deduplicated") == 3  # two lines and the summary
+        assert run(["plan", str(tmp_path), "--detailed-exitcode"]) == 0
+        kept = listed(sb, "older-copies", sb.base_url)
+        assert all(len(urls) == 1 and urls[0] in first for urls in kept.values()), kept

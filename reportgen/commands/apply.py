@@ -299,12 +299,16 @@ class _Executor:
         A delete that fails because another apply deleted the view first is no failure: one
         listing after all of them tells which views are really left.
         """
-        failed: dict[str, str] = {}
-        for view_id in view_ids:
+        def attempt(view_id: str) -> str | None:
             try:
                 self.remote.delete_view(view_id)
             except RemoteError as exc:
-                failed[view_id] = exc.message
+                return exc.message
+            return None
+
+        with ThreadPoolExecutor(max_workers=max(1, self.options.concurrency)) as pool:
+            answers = list(pool.map(attempt, view_ids))
+        failed = {v: why for v, why in zip(view_ids, answers, strict=True) if why is not None}
         if not failed:
             return {}
         try:
