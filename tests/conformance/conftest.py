@@ -1,0 +1,169 @@
+"""Where the conformance suite runs, and the throwaway project it works in.
+
+The suite is black-box: it talks to a W&B server only through the clients W&B users have
+(the `wandb` SDK, `wandb.Api()`, wandb-workspaces, and GraphQL sent through `wandb.Api`), so
+it means the same against wandb.ai as against the sandbox. It never reads sandbox internals.
+
+REPORTGEN_CONFORMANCE chooses the server:
+
+* unset or `sandbox`: the suite starts two sandboxes itself, one per view upsert mode
+  (`sandbox-by-name`, `sandbox-insert`), and runs every test against each;
+* `sandbox-by-name` / `sandbox-insert`: one of them;
+* `wandb`: the W&B that WANDB_BASE_URL (default https://api.wandb.ai), WANDB_API_KEY (or
+  the netrc entry `wandb login` wrote) and WANDB_ENTITY (default: your default entity) name.
+  `make conformance` picks this when WANDB_API_KEY is set.
+
+REPORTGEN_EXPECT_VIEW_UPSERT (`by-name` or `insert`) overrides which upsert behaviour the
+suite expects; by default the sandbox's mode, and `by-name` (our assumption) for W&B.
+
+Each target gets a new project `reportgen-conformance-<8 hex digits>`; the runs the tests
+read are logged into it once, with the real SDK in a subprocess (`conformance_runs.py`).
+Against W&B the project is deleted at the end (`deleteModel`, the mutation wandb's own
+`Registry.delete()` sends); a sandbox the suite started is discarded whole.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+TARGET_VARIABLE = "REPORTGEN_CONFORMANCE"
+EXPECT_VARIABLE = "REPORTGEN_EXPECT_VIEW_UPSERT"
+SANDBOX_TARGETS = {"sandbox-by-name": "by-name", "sandbox-insert": "insert"}
+RUNS_SCRIPT = Path(__file__).with_name("conformance_runs.py")
+CRASH_AFTER = 3.0  # seconds without a heartbeat, for sandboxes the suite starts
+
+PROJECT_ID = """query ProjectId($entityName: String!, $projectName: String!) {
+  project(name: $projectName, entityName: $entityName) { id } }"""
+CREATE_PROJECT = """mutation CreateProject($input: UpsertModelInput!) {
+  result: upsertModel(input: $input) { project { id name entityName } inserted } }"""
+DELETE_PROJECT = """mutation DeleteProject($id: String!) {
+  deleteModel(input: {id: $id}) { success } }"""
+
+
+def targets() -> list[str]:
+    chosen = os.environ.get(TARGET_VARIABLE, "sandbox") or "sandbox"
+    if chosen == "sandbox":
+        return list(SANDBOX_TARGETS)
+    if chosen in SANDBOX_TARGETS or chosen == "wandb":
+        return [chosen]
+    raise pytest.UsageError(
+        f"{TARGET_VARIABLE}={chosen!r}: expected sandbox, sandbox-by-name, sandbox-insert or wandb"
+    )
+
+
+@dataclass
+class Target:
+    """A W&B server and the throwaway project the suite works in."""
+
+    name: str
+    entity: str
+    project: str
+    expect_view_upsert: str
+    env: dict[str, str] = field(repr=False)
+    sandboxed: bool
+    runs_logged: bool = False
+
+    @property
+    def path(self) -> str:
+        return f"{self.entity}/{self.project}"
+
+    def api(self) -> Any:
+        import wandb
+
+        return wandb.Api(timeout=60)
+
+    def graphql(self, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """One GraphQL request through `wandb.Api`, as wandb-workspaces sends its own."""
+        from wandb_workspaces._graphql import execute_graphql
+
+        result: dict[str, Any] = execute_graphql(self.api(), query, dict(variables or {}))
+        return result
+
+
+def _sandbox_env(target: str, stack: ExitStack) -> dict[str, str]:
+    from reportgen.sandbox import Sandbox
+
+    sandbox = Sandbox(view_upsert=SANDBOX_TARGETS[target])
+    stack.enter_context(sandbox)
+    return sandbox.subprocess_env()
+
+
+@pytest.fixture(scope="session", params=targets())
+def target(request: pytest.FixtureRequest) -> Iterator[Target]:
+    """The server under test, with a new project; the process's wandb points at it."""
+    import wandb
+
+    name = str(request.param)
+    with ExitStack() as stack:
+        sandboxed = name in SANDBOX_TARGETS
+        env = _sandbox_env(name, stack) if sandboxed else dict(os.environ)
+        patch = stack.enter_context(pytest.MonkeyPatch.context())
+        for variable, value in env.items():
+            if variable.startswith("WANDB_"):
+                patch.setenv(variable, value)
+        expected = os.environ.get(EXPECT_VARIABLE) or SANDBOX_TARGETS.get(name, "by-name")
+        entity = env.get("WANDB_ENTITY") or wandb.Api().default_entity
+        if not entity:
+            pytest.fail("no W&B entity: set WANDB_ENTITY")
+        project = f"reportgen-conformance-{secrets.token_hex(4)}"
+        found = Target(name, entity, project, expected, env, sandboxed)
+        found.graphql(CREATE_PROJECT, {"input": {"entityName": entity, "name": project}})
+        try:
+            yield found
+        finally:
+            if not sandboxed:
+                _delete_project(found, request)
+
+
+def _delete_project(target: Target, request: pytest.FixtureRequest) -> None:
+    problem = ""
+    try:
+        node = target.graphql(
+            PROJECT_ID, {"entityName": target.entity, "projectName": target.project}
+        ).get("project")
+        if node is not None:
+            answer = target.graphql(DELETE_PROJECT, {"id": node["id"]})
+            if not (answer.get("deleteModel") or {}).get("success"):
+                problem = f"deleteModel answered {json.dumps(answer)}"
+    except Exception as exc:
+        problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if problem:
+        reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(
+                f"conformance: could not delete the project {target.path} ({problem}); "
+                "delete it in the W&B app",
+                yellow=True,
+            )
+
+
+@pytest.fixture(scope="session")
+def runs(target: Target) -> Target:
+    """The target, once the suite's runs are logged into its project (once per target)."""
+    if not target.runs_logged:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_")}
+        env.update(target.env)
+        env["WANDB_ENTITY"] = target.entity
+        result = subprocess.run(
+            [sys.executable, str(RUNS_SCRIPT), target.entity, target.project],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+        if result.returncode != 0:
+            pytest.fail(f"logging the suite's runs failed:\n{result.stderr[-3000:]}")
+        target.runs_logged = True
+    return target
