@@ -296,6 +296,14 @@ def schema() -> int:
     show_default=True,
     help="What upsertView without an id does: update the view of that name, or always insert.",
 )
+@click.option(
+    "--crash-after",
+    type=click.FloatRange(min=0, min_open=True),
+    default=300.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="A running run without a heartbeat for this long reads as crashed.",
+)
 def sandbox(
     port: int,
     host: str,
@@ -304,6 +312,7 @@ def sandbox(
     faults: tuple[str, ...],
     fault_seed: int | None,
     view_upsert: str,
+    crash_after: float,
 ) -> int:
     """Run a local W&B-compatible server in the foreground."""
     from reportgen.sandbox import parse_fault
@@ -321,6 +330,7 @@ def sandbox(
         faults=parsed,
         fault_seed=fault_seed,
         view_upsert=view_upsert,
+        crash_after=crash_after,
     )
     return code
 

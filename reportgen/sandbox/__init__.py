@@ -31,6 +31,7 @@ response). On the command line: ``KIND[,op=NAME][,rate=R][,seconds=S][,times=N]`
 
 from __future__ import annotations
 
+from reportgen.sandbox.bulk import SeedRun, synthetic_runs
 from reportgen.sandbox.faults import Fault, parse_fault
 from reportgen.sandbox.handle import Sandbox, SandboxStartError
 from reportgen.sandbox.settings import UPSERT_BY_NAME, UPSERT_INSERT, VIEW_UPSERT_MODES
@@ -42,5 +43,7 @@ __all__ = [
     "Fault",
     "Sandbox",
     "SandboxStartError",
+    "SeedRun",
     "parse_fault",
+    "synthetic_runs",
 ]

@@ -19,6 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from reportgen.sandbox import bulk
 from reportgen.sandbox.app import App, UploadSigner
 from reportgen.sandbox.backend import Backend
 from reportgen.sandbox.db import Database
@@ -26,7 +27,7 @@ from reportgen.sandbox.faults import Fault, FaultPlan
 from reportgen.sandbox.identity import DEFAULT_ENTITY, Viewer
 from reportgen.sandbox.ids import new_token
 from reportgen.sandbox.server import SandboxHTTPServer
-from reportgen.sandbox.settings import UPSERT_BY_NAME, Settings
+from reportgen.sandbox.settings import DEFAULT_CRASH_AFTER, UPSERT_BY_NAME, Settings
 from reportgen.sandbox.stats import Stats
 
 MIN_KEY_LENGTH = 40  # wandb refuses shorter keys before sending anything
@@ -85,7 +86,8 @@ class Sandbox:
     default entity and username are ``entity`` (default ``"sandbox"``) and ``username``
     (default: the entity). ``faults`` (see ``Fault``) may be given now or later.
     ``view_upsert`` is what ``upsertView`` without an id does: ``"by-name"`` (update the view
-    of that name, else insert) or ``"insert"`` (always a new view); see ``settings``.
+    of that name, else insert) or ``"insert"`` (always a new view); ``crash_after`` the
+    seconds without a heartbeat after which a running run reads as crashed; see ``settings``.
     """
 
     def __init__(
@@ -100,6 +102,7 @@ class Sandbox:
         faults: Iterable[Fault] = (),
         fault_seed: int | None = None,
         view_upsert: str = UPSERT_BY_NAME,
+        crash_after: float = DEFAULT_CRASH_AFTER,
     ) -> None:
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"the port must be within 0..65535 (0: any free port), not {port!r}")
@@ -114,7 +117,7 @@ class Sandbox:
         self.db_path = Path(db) if db is not None else self._tmp / "sandbox.db"
         self._api_key = api_key
         self._faults = FaultPlan(faults, fault_seed)
-        self._settings = Settings(view_upsert)
+        self._settings = Settings(view_upsert, crash_after)
         self._stats = Stats()
         self._server: SandboxHTTPServer | None = None
         self._backend: Backend | None = None
@@ -278,12 +281,42 @@ class Sandbox:
         return self._faults.describe()
 
     def settings(self) -> dict[str, Any]:
-        """The behaviour switches, e.g. ``{"view_upsert": "by-name"}`` (see ``settings``)."""
+        """The behaviour switches, e.g. ``{"view_upsert": "by-name", "crash_after": 300.0}``."""
         return self._settings.describe()
 
     def set_view_upsert(self, mode: str) -> None:
         """``"by-name"`` or ``"insert"``: what ``upsertView`` without an id does from now on."""
         self._settings.update({"view_upsert": mode})
+
+    def set_crash_after(self, seconds: float) -> None:
+        """Seconds without a heartbeat after which a running run reads as crashed."""
+        self._settings.update({"crash_after": seconds})
+
+    def seed_runs(
+        self, project: str, runs: Iterable[bulk.SeedRun], *, entity: str | None = None
+    ) -> list[str]:
+        """Load ``runs`` straight into the database of ``entity/project``; their run ids.
+
+        ``seed_runs(project: str, runs: Iterable[SeedRun], *, entity: str | None = None)
+        -> list[str]``. Each ``SeedRun`` describes a run as a script logs it (config,
+        ``wandb.log`` rows, summary values, names, tags, state, ``created_at``,
+        ``runtime``); the stored run is shaped as the SDK would have logged it and reads
+        back the same through every read path (see ``reportgen.sandbox.bulk``).
+        ``synthetic_runs(n, config_keys=10, summary_metrics=5, history_metrics=2,
+        history_steps=50, seed=0)`` makes a reproducible sweep of ``n`` runs, e.g.::
+
+            sb.seed_runs("bench", synthetic_runs(100_000))   # ~20 s on 2 cores
+
+        Runs go in batches of ``bulk.BATCH`` per transaction; a run id already used in the
+        project (or twice in ``runs``) is a StoreError and that batch is not loaded.
+        Runs without ``created_at`` are created now. The sandbox must be started.
+        """
+        if self._backend is None:
+            raise RuntimeError("start the sandbox before seeding it")
+        backend = self._backend
+        return bulk.load(
+            backend.db, backend.runs.indexes, self.viewer, entity or self.entity, project, runs
+        )
 
     def request(
         self, method: str, path: str, payload: Any = None, *, api_key: str | None = None

@@ -14,7 +14,7 @@ from types import FrameType
 from reportgen.sandbox.db import default_db_path
 from reportgen.sandbox.faults import Fault
 from reportgen.sandbox.handle import Sandbox, SandboxStartError
-from reportgen.sandbox.settings import UPSERT_BY_NAME
+from reportgen.sandbox.settings import DEFAULT_CRASH_AFTER, UPSERT_BY_NAME
 
 EXIT_OK, EXIT_FAILURE, EXIT_INTERRUPTED = 0, 1, 130
 
@@ -27,13 +27,15 @@ def run_foreground(
     faults: Sequence[Fault] = (),
     fault_seed: int | None = None,
     view_upsert: str = UPSERT_BY_NAME,
+    crash_after: float = DEFAULT_CRASH_AFTER,
 ) -> int:
     """Serve until interrupted; 0 after SIGTERM, 130 after Ctrl-C, 1 if it cannot start.
 
     Prints the base URL and the ``export`` lines a client shell needs. The key is printed
     there only: the request log never contains it. ``faults`` (e.g. from ``parse_fault``)
     are active from the first request, drawn from ``fault_seed``; they are listed on stderr.
-    ``view_upsert`` (``"by-name"`` or ``"insert"``) is what ``upsertView`` without an id does.
+    ``view_upsert`` (``"by-name"`` or ``"insert"``) is what ``upsertView`` without an id does;
+    ``crash_after`` the seconds without a heartbeat before a running run reads as crashed.
     Bad input (port out of range or in use, a ``db`` that is not a sandbox SQLite file or
     whose directory is missing or not writable) is one line on stderr and exit code 1.
     """
@@ -50,6 +52,7 @@ def run_foreground(
             faults=faults,
             fault_seed=fault_seed,
             view_upsert=view_upsert,
+            crash_after=crash_after,
         ).start()
     except (ValueError, SandboxStartError) as exc:
         return _cannot_start(str(exc))

@@ -100,7 +100,7 @@ def test_the_view_upsert_mode_is_chosen_on_the_command_line(tmp_path: Path) -> N
             "Authorization", "Basic " + base64.b64encode(f"api:{KEY}".encode()).decode()
         )
         with urllib.request.urlopen(request, timeout=10) as resp:
-            assert json.load(resp) == {"view_upsert": "insert"}
+            assert json.load(resp) == {"view_upsert": "insert", "crash_after": 300.0}
         proc.terminate()
         _, stderr = proc.communicate(timeout=10)
     finally:

@@ -68,11 +68,11 @@ def test_the_mode_changes_at_run_time(
 ) -> None:
     sb = fresh_sandbox
     use_sandbox(sb)
-    assert sb.request("GET", "/_sandbox/settings").json == {"view_upsert": "by-name"}
+    assert sb.request("GET", "/_sandbox/settings").json["view_upsert"] == "by-name"
     _save(sb, "nw-2", "one")
     changed = sb.request("PUT", "/_sandbox/settings", {"view_upsert": "insert"})
-    assert changed.status == 200 and changed.json == {"view_upsert": "insert"}
-    assert sb.settings() == {"view_upsert": "insert"}
+    assert changed.status == 200 and changed.json["view_upsert"] == "insert"
+    assert sb.settings()["view_upsert"] == "insert"
     _save(sb, "nw-2", "two")
     assert _listed(sb, "nw-2") == ["one", "two"]
     sb.set_view_upsert(UPSERT_BY_NAME)
@@ -84,6 +84,8 @@ def test_the_mode_changes_at_run_time(
     ("body", "problem"),
     [
         ({"view_upsert": "merge"}, "view_upsert must be one of by-name, insert"),
+        ({"crash_after": 0}, "crash_after must be a positive number of seconds"),
+        ({"view_upsert": "insert", "crash_after": "5"}, "crash_after must be a number"),
         ({"upsert": "insert"}, "unknown settings: upsert"),
         (["insert"], "expected {"),
         (b"{", "not JSON"),
@@ -94,7 +96,7 @@ def test_bad_settings_are_refused_and_change_nothing(
 ) -> None:
     result = fresh_sandbox.request("PUT", "/_sandbox/settings", body)
     assert result.status == 400 and problem in result.json["errors"][0]["message"]
-    assert fresh_sandbox.settings() == {"view_upsert": "by-name"}
+    assert fresh_sandbox.settings() == {"view_upsert": "by-name", "crash_after": 300.0}
 
 
 def test_settings_need_the_key(fresh_sandbox: Sandbox) -> None:
