@@ -84,8 +84,10 @@ def log_all(entity: str, project: str) -> None:
         )
         for row in spec.history:
             run.log(row)
-        for key, value in spec.summary.items():
-            run.summary[key] = value
+        if spec.summary:
+            # Logged, so the summary holds the last values: the SDK drops a NaN set on
+            # `run.summary` directly, but keeps a logged one, as training code logs it.
+            run.log(spec.summary)
         run.finish()
 
 

@@ -29,13 +29,12 @@ import os
 import secrets
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
+from conformance_target import Target
 
 TARGET_VARIABLE = "REPORTGEN_CONFORMANCE"
 EXPECT_VARIABLE = "REPORTGEN_EXPECT_VIEW_UPSERT"
@@ -62,39 +61,10 @@ def targets() -> list[str]:
     )
 
 
-@dataclass
-class Target:
-    """A W&B server and the throwaway project the suite works in."""
-
-    name: str
-    entity: str
-    project: str
-    expect_view_upsert: str
-    env: dict[str, str] = field(repr=False)
-    sandboxed: bool
-    runs_logged: bool = False
-
-    @property
-    def path(self) -> str:
-        return f"{self.entity}/{self.project}"
-
-    def api(self) -> Any:
-        import wandb
-
-        return wandb.Api(timeout=60)
-
-    def graphql(self, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """One GraphQL request through `wandb.Api`, as wandb-workspaces sends its own."""
-        from wandb_workspaces._graphql import execute_graphql
-
-        result: dict[str, Any] = execute_graphql(self.api(), query, dict(variables or {}))
-        return result
-
-
 def _sandbox_env(target: str, stack: ExitStack) -> dict[str, str]:
     from reportgen.sandbox import Sandbox
 
-    sandbox = Sandbox(view_upsert=SANDBOX_TARGETS[target])
+    sandbox = Sandbox(view_upsert=SANDBOX_TARGETS[target], crash_after=CRASH_AFTER)
     stack.enter_context(sandbox)
     return sandbox.subprocess_env()
 
@@ -118,6 +88,8 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
             pytest.fail("no W&B entity: set WANDB_ENTITY")
         project = f"reportgen-conformance-{secrets.token_hex(4)}"
         found = Target(name, entity, project, expected, env, sandboxed)
+        if sandboxed:
+            found.crash_wait = CRASH_AFTER + 30
         found.graphql(CREATE_PROJECT, {"input": {"entityName": entity, "name": project}})
         try:
             yield found

@@ -12,7 +12,7 @@ import json
 import secrets
 from typing import Any
 
-from conftest import Target
+from conformance_target import Target
 
 from reportgen.remote.client import DELETE_VIEW, UPSERT_VIEW
 
