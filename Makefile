@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench clean conformance
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,13 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/pytest
+
+# The black-box suite of README's "Assumptions about W&B": against the W&B that WANDB_API_KEY
+# (WANDB_BASE_URL, WANDB_ENTITY) names when the key is set, else against two sandboxes it
+# starts itself (one per upsert mode). `make test` runs it too, always against sandboxes.
+REPORTGEN_CONFORMANCE ?= $(if $(WANDB_API_KEY),wandb,sandbox)
+conformance: $(STAMP)
+	REPORTGEN_CONFORMANCE=$(REPORTGEN_CONFORMANCE) $(BIN)/pytest tests/conformance -v -p no:cacheprovider
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
