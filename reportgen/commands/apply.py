@@ -299,6 +299,7 @@ class _Executor:
         A delete that fails because another apply deleted the view first is no failure: one
         listing after all of them tells which views are really left.
         """
+
         def attempt(view_id: str) -> str | None:
             try:
                 self.remote.delete_view(view_id)
