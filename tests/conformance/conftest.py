@@ -78,6 +78,10 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
     with ExitStack() as stack:
         sandboxed = name in SANDBOX_TARGETS
         env = _sandbox_env(name, stack) if sandboxed else dict(os.environ)
+        # Processes the suite starts get a wandb-core of their own, never this process's
+        # (which WANDB_SERVICE names once this process has used wandb): a killed run must
+        # take its wandb-core with it.
+        env.pop("WANDB_SERVICE", None)
         patch = stack.enter_context(pytest.MonkeyPatch.context())
         for variable, value in env.items():
             if variable.startswith("WANDB_"):
