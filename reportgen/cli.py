@@ -141,10 +141,10 @@ def _remote_options(func: Any) -> Any:
 
 
 def _connect(paths: tuple[str, ...], base_url: str | None) -> tuple[Any, Any]:
-    """Build the views (specs first: their problems come before any network), then connect."""
-    from reportgen.commands.build import build_views
+    """Declare the views (specs first: their problems come before any network), then connect."""
+    from reportgen.commands.build import declare_views
     from reportgen.commands.validate import DEFAULT_PATHS
-    from reportgen.remote.session import DefaultEntityEnviron, Session, connect, resolve_credentials
+    from reportgen.remote.session import Session, connect, resolve_credentials
 
     sessions: list[Session] = []
 
@@ -153,9 +153,12 @@ def _connect(paths: tuple[str, ...], base_url: str | None) -> tuple[Any, Any]:
             sessions.append(connect(resolve_credentials(base_url)))
         return sessions[0]
 
-    environ = DefaultEntityEnviron(os.environ, lambda: session().remote.default_entity())
-    views = build_views([*paths] or list(DEFAULT_PATHS), environ)
-    return session(), views
+    declarations = declare_views(
+        [*paths] or list(DEFAULT_PATHS),
+        os.environ,
+        default_entity=lambda: session().remote.default_entity(),
+    )
+    return session(), declarations
 
 
 @cli.command()
@@ -186,9 +189,9 @@ def plan(
     from reportgen.commands import apply as applying
     from reportgen.render import PLAN_FORMATS, plan_text
 
-    session, views = _connect(paths, base_url)
+    session, declarations = _connect(paths, base_url)
     options = applying.Options(prune=prune, targets=targets, concurrency=concurrency)
-    made, _ = applying.plan(session, views, options)
+    made, _ = applying.plan(session, declarations, options)
     text = (
         PLAN_FORMATS[output](made)
         if output in PLAN_FORMATS
@@ -235,7 +238,7 @@ def apply(
     from reportgen.commands import apply as applying
     from reportgen.progress import EventPrinter
 
-    session, views = _connect(paths, base_url)
+    session, declarations = _connect(paths, base_url)
     options = applying.Options(
         prune=prune,
         targets=targets,
@@ -245,7 +248,7 @@ def apply(
     )
     with EventPrinter(sys.stdout, color=_color(sys.stdout), verbose=_verbosity > 0) as printer:
         outcome = applying.apply(
-            session, views, options, on_event=printer.event, on_plan=printer.plan
+            session, declarations, options, on_event=printer.event, on_plan=printer.plan
         )
         printer.done(outcome.summary())
     return EXIT_FAILURE if outcome.failed else EXIT_OK

@@ -1,30 +1,78 @@
 """`reportgen build`: specs -> the W&B view of every object, compiled, with its spec JSON.
 
-`build_views` is the pipeline every command that talks to W&B starts from: validate,
-resolve the environment, expand leaderboards, compile through wandb-workspaces. It never
-touches the network. `write_build` writes one canonical JSON per object for review and
-golden tests: the spec as apply would send it, normalised (random ids replaced by stable
-placeholders, keys sorted), with the view's fields beside it.
+Two steps that every command talking to W&B starts from, neither touching the network:
+
+* `declare_views`: validate, resolve the environment, expand leaderboards. Each view the
+  specs declare becomes a small `Declared` (identity, title, where it came from, and the
+  `source_digest` of what it compiles from); memory stays constant per file, so 100,000
+  views fit.
+* `Declarations.compile`: compile views through wandb-workspaces (imported only then),
+  file by file, reading each file again: a compiled view is held only while it is used.
+
+`build_views` does both for every view; `write_build` writes one canonical JSON per object
+for review and golden tests: the spec as apply would send it, normalised (random ids
+replaced by stable placeholders, keys sorted), with the view's fields beside it.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
 from reportgen.commands.validate import validate_paths
-from reportgen.compile.construct import CompileError, compile_view, expand
+from reportgen.compile import leaderboard
 from reportgen.compile.normalize import canonical_json, normalize
-from reportgen.compile.viewspec import ProjectIds, view_spec, view_type
 from reportgen.problems import Problem, ReportgenError
+from reportgen.remote.identity import source_digest
 from reportgen.spec import model as m
+from reportgen.spec.expand import Instance, expand
+from reportgen.spec.load import load_file
 from reportgen.spec.parse import parse_instances
+from reportgen.spec.schema import whole_numbers
 
 BUILD_SUFFIXES = (".workspace.json", ".report.json")
+WORKSPACE_TYPE = "project-view"  # the W&B view types (`compile.viewspec`, without its imports)
+REPORT_TYPE = "runs"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a declared view comes from: the file, and its place among what the file holds."""
+
+    path: Path
+    display: str
+    document: int
+    instance: int
+    view: int
+
+
+@dataclass(frozen=True)
+class Declared:
+    """One view the specs declare, before compiling: what plan needs to find and compare it."""
+
+    key: str
+    kind: str
+    entity: str
+    project: str
+    title: str
+    description: str
+    source: m.Source
+    digest: str  # `source_digest` of its spec model
+    origin: Origin
+
+    @property
+    def view_type(self) -> str:
+        return WORKSPACE_TYPE if self.kind == "workspace" else REPORT_TYPE
+
+    @property
+    def identity(self) -> tuple[str, str, str, str]:
+        """(entity, project, view type, key): one W&B view per identity."""
+        return (self.entity, self.project, self.view_type, self.key)
 
 
 @dataclass
@@ -44,14 +92,16 @@ class BuiltView:
 
     @property
     def view_type(self) -> str:
-        return view_type(self.compiled)
+        return WORKSPACE_TYPE if self.view.kind == "workspace" else REPORT_TYPE
 
     @property
     def identity(self) -> tuple[str, str, str, str]:
         """(entity, project, view type, key): one W&B view per identity."""
         return (self.view.entity, self.view.project, self.view_type, self.view.key)
 
-    def spec(self, project_id: ProjectIds | None = None) -> dict[str, Any]:
+    def spec(self, project_id: Any = None) -> dict[str, Any]:
+        from reportgen.compile.viewspec import view_spec
+
         return view_spec(self.compiled, project_id)
 
     def document(self) -> dict[str, Any]:
@@ -68,28 +118,186 @@ class BuiltView:
         }
 
 
+@dataclass
+class Declarations:
+    """The views of a set of specs, and how to compile them again from their files."""
+
+    views: list[Declared] = field(default_factory=list)
+    environ: Mapping[str, str] = field(default_factory=dict)
+
+    def compile(self, declared: Sequence[Declared]) -> Iterator[tuple[Declared, BuiltView]]:
+        """Compile views, reading each file once; raises ReportgenError with every view that
+        wandb-workspaces refuses (RG310), after the others were yielded."""
+        problems: list[Problem] = []
+        ordered = sorted(declared, key=lambda d: _order(d.origin))
+        for path, group in groupby(ordered, key=lambda d: d.origin.path):
+            wanted = list(group)
+            models = _reload(path, wanted[0].origin.display, self.environ)
+            for item in wanted:
+                view = models.get(_place(item.origin))
+                if view is None or source_digest(view) != item.digest:
+                    raise ReportgenError(
+                        f"{item.origin.display} changed while reportgen was running; run again"
+                    )
+                try:
+                    built = BuiltView(view, compile_one(view))
+                except ReportgenError as exc:
+                    problems.extend(exc.problems)
+                    continue
+                yield item, built
+        if problems:
+            raise ReportgenError("W&B cannot store some specs as written", problems)
+
+
+def declare_views(
+    paths: Sequence[str | os.PathLike[str]],
+    environ: Mapping[str, str] | None = None,
+    *,
+    default_entity: Callable[[], str | None] | None = None,
+) -> Declarations:
+    """Validate and parse; raise ReportgenError with every problem if any.
+
+    `default_entity` is asked (it may cost a request) only once every spec is valid, and
+    only if a spec names no entity and the environment has no WANDB_ENTITY."""
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    declarations = Declarations(environ=env)
+    problems: list[Problem] = []
+    waiting: list[tuple[Path, str, int, int]] = []  # parsed once the default entity is known
+    offline = _NoDefaultEntity(env) if default_entity is not None else env
+
+    def declare(path: Path, instance: Instance, index: int) -> None:
+        try:
+            views = _views(instance, offline)
+        except _DefaultEntityNeeded:
+            waiting.append((path, instance.doc.file, instance.doc.index, index))
+            return
+        except ReportgenError as exc:
+            problems.extend(exc.problems)
+            return
+        _add(declarations, path, instance, index, views)
+
+    result = validate_paths(paths, on_instance=declare)
+    if not result.ok:
+        raise ReportgenError("the specs have problems", result.problems)
+    if waiting and default_entity is not None:
+        entity = default_entity()
+        declarations.environ = {**env, "WANDB_ENTITY": entity} if entity else env
+        for path, display, document, index in waiting:
+            instance = _instances(path, display)[(document, index)]
+            try:
+                _add(declarations, path, instance, index, _views(instance, declarations.environ))
+            except ReportgenError as exc:
+                problems.extend(exc.problems)
+        declarations.views.sort(key=lambda d: _order(d.origin))
+    if problems:
+        raise ReportgenError(f"{len(problems)} problem(s) resolving the environment", problems)
+    return declarations
+
+
 def build_views(
     paths: Sequence[str | os.PathLike[str]], environ: Mapping[str, str] | None = None
 ) -> list[BuiltView]:
-    """Validate, parse and compile; raise ReportgenError with every problem if any."""
-    result = validate_paths(paths)
-    if not result.ok:
-        raise ReportgenError("the specs have problems", result.problems)
-    specs = parse_instances(result.instances, environ)
-    views: list[BuiltView] = []
-    problems: list[Problem] = []
-    for view in expand(specs):
+    """Declare and compile every view; raise ReportgenError with every problem if any."""
+    declarations = declare_views(paths, environ)
+    return [built for _, built in declarations.compile(declarations.views)]
+
+
+def compile_one(view: m.View) -> Any:
+    """A view compiled through wandb-workspaces; ReportgenError (RG310 and others) if refused."""
+    from reportgen.compile.construct import CompileError, compile_view
+
+    try:
+        return compile_view(view)
+    except CompileError as exc:
+        raise ReportgenError(exc.message, [_problem(view, exc.code, exc.message)]) from None
+    except ValueError as exc:
+        # pydantic's ValidationError is a ValueError: wandb-workspaces refused a value
+        # that validation could not foresee. A problem at the object, not a crash.
+        message = f"wandb-workspaces refuses it: {_first_error(exc)}"
+        raise ReportgenError(message, [_problem(view, "RG310", message)]) from None
+
+
+class _DefaultEntityNeeded(Exception):
+    pass
+
+
+class _NoDefaultEntity(Mapping[str, str]):
+    """The environment, where a missing WANDB_ENTITY waits for the viewer's default entity."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+
+    def __getitem__(self, name: str) -> str:
+        if name == "WANDB_ENTITY" and not self._environ.get(name):
+            raise _DefaultEntityNeeded
+        return self._environ[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._environ)
+
+    def __len__(self) -> int:
+        return len(self._environ)
+
+
+def _views(instance: Instance, environ: Mapping[str, str]) -> list[m.View]:
+    specs = parse_instances([instance], environ)
+    views: list[m.View] = []
+    for spec in specs:
+        views.extend(leaderboard.views(spec) if isinstance(spec, m.Leaderboard) else [spec])
+    return views
+
+
+def _add(
+    declarations: Declarations, path: Path, instance: Instance, index: int, views: list[m.View]
+) -> None:
+    for number, view in enumerate(views):
+        origin = Origin(path, instance.doc.file, instance.doc.index, index, number)
+        declarations.views.append(
+            Declared(
+                key=view.key,
+                kind=view.kind,
+                entity=view.entity,
+                project=view.project,
+                title=view.title,
+                description=view.description,
+                source=view.source,
+                digest=source_digest(view),
+                origin=origin,
+            )
+        )
+
+
+def _order(origin: Origin) -> tuple[str, int, int, int]:
+    return (os.fspath(origin.path), origin.document, origin.instance, origin.view)
+
+
+def _place(origin: Origin) -> tuple[int, int, int]:
+    return (origin.document, origin.instance, origin.view)
+
+
+def _instances(path: Path, display: str) -> dict[tuple[int, int], Instance]:
+    """A file's instances again, as validation saw them (whole numbers made ints)."""
+    found: dict[tuple[int, int], Instance] = {}
+    for doc in load_file(path, display).documents:
+        if doc.data is None:
+            continue
+        for index, instance in enumerate(expand(doc)[0]):
+            whole_numbers(instance)
+            found[(doc.index, index)] = instance
+    return found
+
+
+def _reload(
+    path: Path, display: str, environ: Mapping[str, str]
+) -> dict[tuple[int, int, int], m.View]:
+    views: dict[tuple[int, int, int], m.View] = {}
+    for (document, index), instance in _instances(path, display).items():
         try:
-            views.append(BuiltView(view, compile_view(view)))
-        except CompileError as exc:
-            problems.append(_problem(view, exc.code, exc.message))
-        except ValueError as exc:
-            # pydantic's ValidationError is a ValueError: wandb-workspaces refused a value
-            # that validation could not foresee. A problem at the object, not a crash.
-            message = f"wandb-workspaces refuses it: {_first_error(exc)}"
-            problems.append(_problem(view, "RG310", message))
-    if problems:
-        raise ReportgenError("W&B cannot store some specs as written", problems)
+            parsed = _views(instance, environ)
+        except ReportgenError:
+            continue  # not declared: validation or the environment refused it
+        for number, view in enumerate(parsed):
+            views[(document, index, number)] = view
     return views
 
 
