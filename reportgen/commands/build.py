@@ -28,9 +28,9 @@ from reportgen.commands.validate import validate_paths
 from reportgen.compile import leaderboard
 from reportgen.compile.normalize import canonical_json, normalize
 from reportgen.problems import Problem, ReportgenError
-from reportgen.remote.identity import source_digest
+from reportgen.remote.identity import digest, source_digest
 from reportgen.spec import model as m
-from reportgen.spec.expand import Instance, expand
+from reportgen.spec.expand import KINDS, Instance, expand
 from reportgen.spec.load import load_file
 from reportgen.spec.parse import parse_instances
 from reportgen.spec.schema import whole_numbers
@@ -62,7 +62,7 @@ class Declared:
     title: str
     description: str
     source: m.Source
-    digest: str  # `source_digest` of its spec model
+    digest: str  # `source_digest` of what it is compiled from
     origin: Origin
 
     @property
@@ -134,11 +134,12 @@ class Declarations:
             wanted = list(group)
             models = _reload(path, wanted[0].origin.display, self.environ)
             for item in wanted:
-                view = models.get(_place(item.origin))
-                if view is None or source_digest(view) != item.digest:
+                found = models.get(_place(item.origin))
+                if found is None or found[1] != item.digest:
                     raise ReportgenError(
                         f"{item.origin.display} changed while reportgen was running; run again"
                     )
+                view = found[0]
                 try:
                     built = BuiltView(view, compile_one(view))
                 except ReportgenError as exc:
@@ -247,9 +248,27 @@ def _views(instance: Instance, environ: Mapping[str, str]) -> list[m.View]:
     return views
 
 
+def _digests(instance: Instance, views: list[m.View]) -> list[str]:
+    """Each view's `source_digest`: its object as stamped, where it lives, which view it is."""
+    objects = {kind: digest(body) for kind, body in instance.data.items() if kind in KINDS}
+    return [
+        source_digest(
+            {
+                "object": objects,
+                "entity": view.entity,
+                "project": view.project,
+                "kind": view.kind,
+                "key": view.key,
+            }
+        )
+        for view in views
+    ]
+
+
 def _add(
     declarations: Declarations, path: Path, instance: Instance, index: int, views: list[m.View]
 ) -> None:
+    digests = _digests(instance, views)
     for number, view in enumerate(views):
         origin = Origin(path, instance.doc.file, instance.doc.index, index, number)
         declarations.views.append(
@@ -261,7 +280,7 @@ def _add(
                 title=view.title,
                 description=view.description,
                 source=view.source,
-                digest=source_digest(view),
+                digest=digests[number],
                 origin=origin,
             )
         )

@@ -18,8 +18,6 @@ is retried after a lost response names the same view instead of making a second 
 
 from __future__ import annotations
 
-import dataclasses
-import enum
 import hashlib
 import re
 from dataclasses import dataclass
@@ -30,7 +28,6 @@ from urllib.parse import quote
 
 import reportgen
 from reportgen.compile.normalize import canonical_json
-from reportgen.spec.model import Source
 
 MARKER_PREFIX = "managed by reportgen"
 _MARKER = re.compile(
@@ -92,12 +89,12 @@ def digest(document: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()[:DIGEST_LENGTH]
 
 
-def source_digest(view: Any) -> str:
-    """What a view is compiled from, as a digest: its spec model (leaderboards expanded,
-    positions left out) and the compiler (`compiler_fingerprint`). Equal digests compile to
-    equal views, so an object whose marker holds this digest need not be compiled again."""
-    document = {"compiler": compiler_fingerprint(), "view": _plain(view)}
-    return digest(document)
+def source_digest(source: dict[str, Any]) -> str:
+    """What a view is compiled from, as a digest: `source` (the object as the spec states it,
+    after matrix stamping and with the environment read, and which of its views this is)
+    and the compiler (`compiler_fingerprint`). Equal digests compile to equal views, so an
+    object whose marker holds this digest need not be compiled again."""
+    return digest({"compiler": compiler_fingerprint(), "source": source})
 
 
 def unchanged(marker: Marker | None, source: str, remote_doc: dict[str, Any]) -> bool:
@@ -108,39 +105,20 @@ def unchanged(marker: Marker | None, source: str, remote_doc: dict[str, Any]) ->
 
 @cache
 def compiler_fingerprint() -> str:
-    """reportgen's version with a digest of its compiler's code (a checkout changes code
-    without a new version), and wandb-workspaces' version, read without importing it."""
+    """reportgen's version with a digest of the code between a spec and its view (a checkout
+    changes code without a new version): the parser and model, the compiler; and
+    wandb-workspaces' version, read without importing it."""
     from importlib.metadata import PackageNotFoundError, version
 
+    package = Path(__file__).resolve().parents[1]
     code = hashlib.sha256()
-    for path in sorted((Path(__file__).resolve().parents[1] / "compile").glob("*.py")):
+    for path in sorted([*(package / "compile").glob("*.py"), *(package / "spec").glob("*.py")]):
         code.update(path.name.encode() + b"\0" + path.read_bytes())
     try:
         library = version("wandb-workspaces")
     except PackageNotFoundError:  # pragma: no cover - a dependency
         library = "unknown"
     return f"reportgen {reportgen.__version__}+{code.hexdigest()[:16]}; wandb-workspaces {library}"
-
-
-def _plain(value: Any) -> Any:
-    """A spec model value as plain JSON data: dataclasses by class and field, enums by value,
-    positions (`Source`) left out."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = {
-            f.name: _plain(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if not isinstance(getattr(value, f.name), Source)
-        }
-        return {"__kind__": type(value).__name__, **fields}
-    if isinstance(value, enum.Enum):
-        return _plain(value.value)
-    if isinstance(value, (tuple, list)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    raise TypeError(f"cannot digest a {type(value).__name__}")  # pragma: no cover - model types
 
 
 def view_name(entity: str, project: str, view_type: str, key: str) -> str:

@@ -15,7 +15,6 @@ import json
 import re
 from collections.abc import Iterator
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,7 +54,7 @@ _NAME_REFERENCE = re.compile(r"\$\{\{.*?\}\}|\$\{([A-Za-z_][A-Za-z0-9_]*):-([^}]
 
 def schema_text() -> str:
     """The schema as shipped: inside the wheel, or at the repository root in a checkout."""
-    packaged = resources.files("reportgen").joinpath("schemas", SCHEMA_NAME)
+    packaged = Path(__file__).resolve().parents[1] / "schemas" / SCHEMA_NAME
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
     return _REPO_SCHEMA.read_text(encoding="utf-8")
