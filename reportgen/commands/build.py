@@ -308,15 +308,16 @@ def _instances(path: Path, display: str) -> dict[tuple[int, int], Instance]:
 
 def _reload(
     path: Path, display: str, environ: Mapping[str, str]
-) -> dict[tuple[int, int, int], m.View]:
-    views: dict[tuple[int, int, int], m.View] = {}
+) -> dict[tuple[int, int, int], tuple[m.View, str]]:
+    """A file's views again, each with its source digest."""
+    views: dict[tuple[int, int, int], tuple[m.View, str]] = {}
     for (document, index), instance in _instances(path, display).items():
         try:
             parsed = _views(instance, environ)
         except ReportgenError:
             continue  # not declared: validation or the environment refused it
-        for number, view in enumerate(parsed):
-            views[(document, index, number)] = view
+        for number, pair in enumerate(zip(parsed, _digests(instance, parsed), strict=True)):
+            views[(document, index, number)] = pair
     return views
 
 
