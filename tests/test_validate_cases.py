@@ -596,3 +596,28 @@ def test_validate_does_not_import_wandb() -> None:
     )
     heavy = sorted(m for m in imported if m.split(".")[0] in ("wandb", "wandb_workspaces"))
     assert heavy == []
+
+
+def test_each_file_is_released_once_checked(tmp_path: Path) -> None:
+    """Constant memory per file: while a file is validated, no earlier file's document is
+    still alive; only keys and positions outlive a file (for the cross-file checks)."""
+    import gc
+    import weakref
+
+    for i in range(4):
+        (tmp_path / f"s{i}.yaml").write_text(
+            f"workspace: {{key: k{i}, title: t, project: p}}\n", encoding="utf-8"
+        )
+    documents: list[weakref.ref[Any]] = []
+    alive_when_seen: list[int] = []
+
+    def seen(_path: Path, instance: Instance, _index: int) -> None:
+        gc.collect()
+        alive_when_seen.append(sum(ref() is not None for ref in documents))
+        documents.append(weakref.ref(instance.doc))
+
+    result = validate_paths([tmp_path], on_instance=seen)
+    gc.collect()
+    assert [o.key for o in result.objects] == ["k0", "k1", "k2", "k3"]
+    assert alive_when_seen == [0, 0, 0, 0]
+    assert all(ref() is None for ref in documents)

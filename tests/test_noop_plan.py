@@ -1,0 +1,103 @@
+"""A plan with nothing to change compiles nothing: each marker records the digest of what
+its view was compiled from (`source=`), and a view whose source digest and W&B-side digest
+both match is unchanged as it stands. Markers written before `source=` existed keep working.
+Against the sandbox, over HTTP, with the real wandb client."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from reportgen.cli import run
+from reportgen.remote.client import UPSERT_VIEW
+from reportgen.remote.identity import parse_marker
+from reportgen.sandbox import Sandbox
+
+REPO = Path(__file__).resolve().parents[1]
+PROJECT = "image-classification-leaderboard"
+UseSandbox = Callable[[Sandbox], None]
+# A plan in a process of its own; afterwards, whether wandb-workspaces was ever imported.
+PLAN = (
+    "import sys; from reportgen.cli import run; "
+    "code = run(['plan', sys.argv[1], '--detailed-exitcode']); "
+    "print(code, 'wandb_workspaces.workspaces' in sys.modules)"
+)
+
+
+@pytest.fixture
+def specs(tmp_path: Path) -> Path:
+    target = tmp_path / "specs"
+    shutil.copytree(REPO / "specs", target)
+    return target
+
+
+@pytest.fixture
+def sb(fresh_sandbox: Sandbox, use_sandbox: UseSandbox) -> Sandbox:
+    use_sandbox(fresh_sandbox)
+    return fresh_sandbox
+
+
+def stored(sb: Sandbox) -> list[dict[str, str]]:
+    query = """query($e: String!, $p: String!, $t: String) { project(name: $p, entityName: $e) {
+      allViews(viewType: $t, first: 1000) { edges { node { id name displayName description spec type } } } } }"""
+    found = []
+    for view_type in ("project-view", "runs"):
+        data = sb.graphql(query, {"e": sb.entity, "p": PROJECT, "t": view_type}).json
+        found += [e["node"] for e in data["data"]["project"]["allViews"]["edges"]]
+    return found
+
+
+def plan_process(specs: Path) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", PLAN, str(specs)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
+        timeout=300,
+    )
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_a_plan_with_nothing_to_change_compiles_nothing(sb: Sandbox, specs: Path) -> None:
+    assert run(["apply", str(specs)]) == 0
+    for view in stored(sb):
+        marker = parse_marker(view["description"])
+        assert marker is not None and marker.source and re.fullmatch("[0-9a-f]{16}", marker.source)
+    sb.reset_stats()
+    assert plan_process(specs) == "0 False"
+    assert sb.stats()["operations"] == {"Viewer": 1, "ProjectWorkspaceViews": 2}
+
+    spec = specs / "cifar10.yaml"
+    spec.write_text(spec.read_text().replace("top: 5", "top: 4"))
+    assert plan_process(specs) == "2 True"  # the changed leaderboard was compiled
+
+
+def test_markers_without_a_source_digest_still_work(sb: Sandbox, specs: Path) -> None:
+    """Views applied by a reportgen that wrote no `source=`: compiled, found unchanged, and
+    left alone (apply writes nothing for them)."""
+    assert run(["apply", str(specs)]) == 0
+    for view in stored(sb):
+        old = re.sub(r" · source=[0-9a-f]+", "", view["description"])
+        variables = {
+            "id": view["id"],
+            "name": view["name"],
+            "entityName": sb.entity,
+            "projectName": PROJECT,
+            "type": view["type"],
+            "displayName": view["displayName"],
+            "description": old,
+            "spec": view["spec"],
+        }
+        assert not sb.graphql(UPSERT_VIEW, variables).json.get("errors")
+    assert all(parse_marker(v["description"]).source is None for v in stored(sb))  # type: ignore[union-attr]
+    assert plan_process(specs) == "0 True"
+    sb.reset_stats()
+    assert run(["apply", str(specs)]) == 0
+    assert sb.stats()["writes"] == 0
