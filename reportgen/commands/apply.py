@@ -2,7 +2,8 @@
 
 One listing per (entity, project, view type), then one write per view that differs; a
 second apply right after the first writes nothing (and compiles nothing: see `plan`). A
-view is compiled again when it is written, so no compiled view outlives its write. Writes run on a bounded thread pool.
+view is compiled again when it is written, so no compiled view outlives its write. Writes
+run on a bounded thread pool.
 Creates are never blindly retried: after a failed create the scope is listed again and a
 view that carries the key counts as created, so a lost response cannot make a duplicate.
 """
@@ -19,6 +20,7 @@ from typing import Any
 from reportgen.commands.build import Declarations
 from reportgen.commands.plan import Change, Plan, Scope, make_plan, scopes_for
 from reportgen.compile.normalize import id_translation, stable_ids
+from reportgen.problems import ReportgenError
 from reportgen.remote.client import Remote, RemoteError, RemoteView
 from reportgen.remote.identity import Marker, parse_marker, view_name, view_url, with_marker
 from reportgen.remote.session import Session
@@ -179,7 +181,10 @@ class _Executor:
     def write(self, change: Change) -> None:
         remote = change.remote
         assert change.declared is not None and change.local_digest is not None
-        ((_, built),) = self.declarations.compile([change.declared])
+        try:
+            ((_, built),) = self.declarations.compile([change.declared])
+        except ReportgenError as exc:  # its file changed since the plan: this object fails
+            raise RemoteError(exc.message) from None
         if remote is None and self.listings.get(change.scope, []) is None:
             self.ensure_project(change.entity, change.project)
         if remote is not None:
