@@ -210,21 +210,14 @@ def test_valid_cases_cover_the_language() -> None:
     instances = _valid_instances()
     defs = schema()["$defs"]
     kinds = {
-        kind
-        for i in instances
-        for kind in ("workspace", "report", "leaderboard")
-        if kind in i.data
+        kind for i in instances for kind in ("workspace", "report", "leaderboard") if kind in i.data
     }
     assert kinds == {"workspace", "report", "leaderboard"}
     panel_types = {p["type"] for i in instances for p in _panels(i.data)}
     assert panel_types == set(defs["panel"]["properties"]["type"]["enum"])
-    blocks = {
-        next(iter(b)) for i in instances for b in i.data.get("report", {}).get("blocks", [])
-    }
+    blocks = {next(iter(b)) for i in instances for b in i.data.get("report", {}).get("blocks", [])}
     assert blocks == set(defs["block"]["properties"])
-    forms = {
-        type(i.doc.data["matrix"]).__name__ for i in instances if "matrix" in i.doc.data
-    }
+    forms = {type(i.doc.data["matrix"]).__name__ for i in instances if "matrix" in i.doc.data}
     assert forms == {"dict", "list"}
     assert any(i.doc.index > 0 for i in instances), "a multi-document file"
     assert any(k.startswith("x-") for i in instances for k in i.doc.data), "x- keys"
