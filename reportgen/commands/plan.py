@@ -5,6 +5,8 @@ Each declared view is matched to the live view carrying its key (see `identity`)
 both are compared in normalised form:
 
 * create     - nothing on W&B has the key;
+* adopt      - a view made outside reportgen that the spec names with `adopt:` (written by
+               pull): apply updates that view and marks it managed, never making a second;
 * unchanged  - W&B's copy equals the declared one;
 * update     - they differ and W&B's copy is what reportgen last applied;
 * drifted    - they differ and W&B's copy was edited in the app since the last apply;
@@ -27,7 +29,7 @@ from reportgen.remote.client import RemoteView
 from reportgen.remote.identity import digest, parse_marker, view_document, view_name, view_url
 
 Scope = tuple[str, str, str]  # entity, project, view type
-ACTIONS = ("delete", "create", "update", "drifted", "unchanged")
+ACTIONS = ("delete", "create", "adopt", "update", "drifted", "unchanged")
 VIEW_TYPES = (WORKSPACE_TYPE, REPORT_TYPE)
 
 
@@ -78,8 +80,9 @@ class Plan:
 
     def summary(self) -> str:
         update = self.count("update") + self.count("drifted")
+        adopt = f"{self.count('adopt')} to adopt, " if self.count("adopt") else ""
         return (
-            f"Plan: {self.count('create')} to create, {update} to update, "
+            f"Plan: {self.count('create')} to create, {update} to update, {adopt}"
             f"{self.count('delete')} to delete, {self.count('unchanged')} unchanged"
         )
 
@@ -108,6 +111,7 @@ def make_plan(
     """Compare declared views with W&B's; raises ReportgenError on duplicate keys."""
     managed = _managed(listings, app_url)
     by_name = _unmarked_by_name(listings)
+    by_id = {(scope, view.id): view for (scope, _), view in by_name.items()}
     known = [v.key for v in views] + [key for _, key in managed]
     for target in targets:
         if not any(fnmatch.fnmatchcase(key, target) for key in known):
@@ -148,6 +152,15 @@ def make_plan(
                 )
                 if change.action == "unchanged":
                     change.action = "update"
+        adopted = None if remote else _adopted(by_id, scope, built.view.adopt)
+        if adopted is not None:
+            change.remote = adopted
+            change.remote_doc = _remote_doc(adopted)
+            change.url = _url(app_url, adopted)
+            change.action = "adopt"
+            change.note = "made outside reportgen; apply marks it managed" + (
+                "" if local_doc == change.remote_doc else " and updates it"
+            )
         plan.changes.append(change)
     for (scope, key), remote in managed.items():
         if (scope, key) in declared or not _targeted(key, targets):
@@ -170,6 +183,17 @@ def make_plan(
         )
     plan.changes.sort(key=lambda c: (ACTIONS.index(c.action), c.key, c.view_type))
     return plan
+
+
+def _adopted(
+    by_id: Mapping[tuple[Scope, str], RemoteView], scope: Scope, ids: Sequence[str]
+) -> RemoteView | None:
+    """The unmanaged view of this scope that `adopt:` names, if W&B has it."""
+    for view_id in ids:
+        found = by_id.get((scope, view_id))
+        if found is not None:
+            return found
+    return None
 
 
 def _targeted(key: str, targets: Sequence[str]) -> bool:

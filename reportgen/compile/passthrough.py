@@ -30,12 +30,14 @@ class PassthroughError(ValueError):
 @dataclass(frozen=True)
 class Patch:
     """Write `value` at `pointer` (remove it when `remove`); `keep_id` keeps the `__id__`
-    of what compile placed there (a raw panel standing in for its placeholder)."""
+    of what compile placed there (a raw panel standing in for its placeholder). `origin` is
+    `raw panel`, `raw block` or `passthrough`."""
 
     pointer: str
     value: Any = None
     remove: bool = False
     keep_id: bool = False
+    origin: str = "passthrough"
 
 
 def split_pointer(pointer: str) -> list[str]:
@@ -66,17 +68,17 @@ def patches(view: m.View) -> list[Patch]:
             for j, panel in enumerate(section.panels):
                 if isinstance(panel, m.RawPanel):
                     where = _PANELS_OF_SECTION.format(i=i, j=j)
-                    found.append(Patch(where, panel.json, keep_id=True))
+                    found.append(Patch(where, panel.json, keep_id=True, origin="raw panel"))
     else:
         offset = report_block_offset(view)
         for b, block in enumerate(view.blocks):
             if isinstance(block, m.RawBlock):
-                found.append(Patch(f"/blocks/{b + offset}", block.json))
+                found.append(Patch(f"/blocks/{b + offset}", block.json, origin="raw block"))
             elif isinstance(block, m.PanelGrid):
                 for j, panel in enumerate(block.panels):
                     if isinstance(panel, m.RawPanel):
                         where = _PANELS_OF_GRID.format(b=b + offset, j=j)
-                        found.append(Patch(where, panel.json, keep_id=True))
+                        found.append(Patch(where, panel.json, keep_id=True, origin="raw panel"))
     extra = view.passthrough
     if extra is not None:
         found.extend(Patch(pointer, value) for pointer, value in extra.sets)
