@@ -111,7 +111,8 @@ def make_plan(
     """Compare declared views with W&B's; raises ReportgenError on duplicate keys."""
     managed = _managed(listings, app_url)
     by_name = _unmarked_by_name(listings)
-    by_id = {(scope, view.id): view for (scope, _), view in by_name.items()}
+    by_id = _adoptable(views, listings)
+    adopted: set[str] = set()
     known = [v.key for v in views] + [key for _, key in managed]
     for target in targets:
         if not any(fnmatch.fnmatchcase(key, target) for key in known):
@@ -152,18 +153,19 @@ def make_plan(
                 )
                 if change.action == "unchanged":
                     change.action = "update"
-        adopted = None if remote else _adopted(by_id, scope, built.view.adopt)
-        if adopted is not None:
-            change.remote = adopted
-            change.remote_doc = _remote_doc(adopted)
-            change.url = _url(app_url, adopted)
+        adopted_view = None if remote else _adopted(by_id, scope, built.view.adopt)
+        if adopted_view is not None:
+            change.remote = adopted_view
+            change.remote_doc = _remote_doc(adopted_view)
+            change.url = _url(app_url, adopted_view)
             change.action = "adopt"
+            adopted.add(adopted_view.id)
             change.note = "made outside reportgen; apply marks it managed" + (
                 "" if local_doc == change.remote_doc else " and updates it"
             )
         plan.changes.append(change)
     for (scope, key), remote in managed.items():
-        if (scope, key) in declared or not _targeted(key, targets):
+        if (scope, key) in declared or not _targeted(key, targets) or remote.id in adopted:
             continue
         if not prune:
             plan.orphans += 1
@@ -183,6 +185,21 @@ def make_plan(
         )
     plan.changes.sort(key=lambda c: (ACTIONS.index(c.action), c.key, c.view_type))
     return plan
+
+
+def _adoptable(
+    views: Sequence[BuiltView], listings: Mapping[Scope, list[RemoteView] | None]
+) -> dict[tuple[Scope, str], RemoteView]:
+    """Views `adopt:` may name: made outside reportgen, or managed under a key no spec
+    declares any more (a pulled object that had to take a new key)."""
+    declared = {((v.view.entity, v.view.project, v.view_type), v.key) for v in views}
+    found: dict[tuple[Scope, str], RemoteView] = {}
+    for scope, listed in listings.items():
+        for view in listed or []:
+            marker = parse_marker(view.description)
+            if marker is None or (scope, marker.key) not in declared:
+                found[(scope, view.id)] = view
+    return found
 
 
 def _adopted(

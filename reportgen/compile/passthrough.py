@@ -115,7 +115,9 @@ def _apply(root: Any, patch: Patch) -> Any:
         elif isinstance(parent, list):
             parent = parent[_index(parent, token, patch.pointer, depth)]
         else:
-            raise PassthroughError(patch.pointer, f"{join_pointer(list(tokens[:depth]))} holds no object")
+            raise PassthroughError(
+                patch.pointer, f"{join_pointer(list(tokens[:depth]))} holds no object"
+            )
     last = tokens[-1]
     if isinstance(parent, dict):
         if patch.remove:

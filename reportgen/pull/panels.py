@@ -36,7 +36,9 @@ def layout_of(panel: dict[str, Any]) -> dict[str, int] | None:
     layout = panel.get("layout")
     if not isinstance(layout, dict):
         return None
-    if not all(isinstance(layout.get(k), int) and not isinstance(layout.get(k), bool) for k in "xywh"):
+    if not all(
+        isinstance(layout.get(k), int) and not isinstance(layout.get(k), bool) for k in "xywh"
+    ):
         return None
     return {k: int(layout[k]) for k in "xywh"}
 

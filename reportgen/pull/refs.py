@@ -177,10 +177,12 @@ def _leaf_text(item: dict[str, Any]) -> str | None:
     if op not in _OPS:
         return None
     if ref.section is Section.RUN and ref.name == "state":
-        states = value if isinstance(value, list) else [value]
-        if not all(isinstance(s, str) and s.lower() in RUN_STATES for s in states):
+        states = [s for s in (value if isinstance(value, list) else [value]) if isinstance(s, str)]
+        if len(states) != (len(value) if isinstance(value, list) else 1):
             return None
-        value = [s.lower() for s in states] if isinstance(value, list) else str(value).lower()
+        if not all(s.lower() in RUN_STATES for s in states):
+            return None
+        value = [s.lower() for s in states] if isinstance(value, list) else states[0].lower()
     if op in ("IN", "NIN"):
         if not isinstance(value, list):
             return None

@@ -103,7 +103,9 @@ def without_refs(value: Any) -> Any:
         return {
             k: without_refs(v)
             for k, v in value.items()
-            if not (isinstance(k, str) and (k == "ref" or k.endswith(("Ref", "Refs"))) and _is_ref(v))
+            if not (
+                isinstance(k, str) and (k == "ref" or k.endswith(("Ref", "Refs"))) and _is_ref(v)
+            )
         }
     if isinstance(value, list):
         return [without_refs(v) for v in value]

@@ -17,6 +17,14 @@ DEFAULT_REPORT_SORT = [{"key": {"section": "run", "name": "createdAt"}, "ascendi
 RUN_NAME = Ref(Section.RUN, "name")
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def run_id(encoded: Any, entity: str, project: str) -> str | None:
     """`Run:v1:<id>:<project>:<entity>` (base64, as W&B stores pinned and baseline runs) -> the
     run ID, or `entity/project/id` for a run of another project."""
@@ -98,9 +106,9 @@ def workspace_runset(section: dict[str, Any], entity: str, project: str) -> dict
     sort = sort_texts(runset.get("sort"))
     if sort:
         out["sort"] = sort
-    feed = runset.get("runFeed") if isinstance(runset.get("runFeed"), dict) else {}
-    pinned = feed.get("columnPinned") if isinstance(feed.get("columnPinned"), dict) else {}
-    order = feed.get("columnOrder") if isinstance(feed.get("columnOrder"), list) else []
+    feed = _dict(runset.get("runFeed"))
+    pinned = _dict(feed.get("columnPinned"))
+    order = _list(feed.get("columnOrder"))
     chosen = [c for c in order if pinned.get(c) is True]
     chosen += [c for c, on in pinned.items() if on is True and c not in chosen]
     columns = _refs(chosen)
@@ -123,9 +131,7 @@ def workspace_runset(section: dict[str, Any], entity: str, project: str) -> dict
     return out
 
 
-def report_runset(
-    runset: dict[str, Any], colors: Any, entity: str, project: str
-) -> dict[str, Any]:
+def report_runset(runset: dict[str, Any], colors: Any, entity: str, project: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     name = runset.get("name")
     if isinstance(name, str) and name and name != "Run set":
@@ -156,10 +162,10 @@ def report_runset(
 def _report_columns(feed: Any) -> Any:
     if not isinstance(feed, dict):
         return None
-    pinned_map = feed.get("columnPinned") if isinstance(feed.get("columnPinned"), dict) else {}
-    visible_map = feed.get("columnVisible") if isinstance(feed.get("columnVisible"), dict) else {}
-    order = feed.get("columnOrder") if isinstance(feed.get("columnOrder"), list) else []
-    widths = feed.get("columnWidths") if isinstance(feed.get("columnWidths"), dict) else {}
+    pinned_map = _dict(feed.get("columnPinned"))
+    visible_map = _dict(feed.get("columnVisible"))
+    order = _list(feed.get("columnOrder"))
+    widths = _dict(feed.get("columnWidths"))
     pinned = [c for c in order if pinned_map.get(c) is True]
     pinned += [c for c, on in pinned_map.items() if on is True and c not in pinned]
     visible = [c for c, on in visible_map.items() if on is True and c not in pinned]

@@ -38,9 +38,10 @@ def _axis_settings(local: dict[str, Any]) -> dict[str, Any]:
         if _number(local.get(theirs)) is not None:
             out[ours] = local[theirs]
     weight = _number(local.get("smoothingWeight"))
-    if local.get("smoothingActive") is True and isinstance(local.get("smoothingType"), str):
-        if weight is not None and float(weight).is_integer():
-            out["smoothing"] = {"type": local["smoothingType"], "weight": int(weight)}
+    kind = local.get("smoothingType")
+    active = local.get("smoothingActive") is True and isinstance(kind, str)
+    if active and weight is not None and float(weight).is_integer():
+        out["smoothing"] = {"type": kind, "weight": int(weight)}
     return out
 
 
@@ -100,9 +101,9 @@ def _section(section: Any) -> dict[str, Any]:
         ("rows", "rowsPerPage", _ROWS, 100),
     ):
         value = flow.get(theirs)
-        if isinstance(value, int) and not isinstance(value, bool) and value != default:
-            if 1 <= value <= top:
-                layout[ours] = value
+        number = value if isinstance(value, int) and not isinstance(value, bool) else 0
+        if number != default and 1 <= number <= top:
+            layout[ours] = number
     if layout:
         out["layout"] = layout
     local = _axis_settings(_dict(section.get("localPanelSettings")))
@@ -142,7 +143,11 @@ def _plain_text(children: Any) -> str | None:
         return None
     parts = []
     for child in children:
-        if not isinstance(child, dict) or set(child) != {"text"} or not isinstance(child["text"], str):
+        if (
+            not isinstance(child, dict)
+            or set(child) != {"text"}
+            or not isinstance(child["text"], str)
+        ):
             return None
         parts.append(child["text"])
     return "".join(parts)
@@ -206,13 +211,17 @@ def _block(block: dict[str, Any], entity: str, project: str) -> dict[str, Any] |
         language = block.get("language")
         if code is None:
             return None
-        return {"code": {"language": language, "code": code}} if language else {"code": {"code": code}}
+        return (
+            {"code": {"language": language, "code": code}} if language else {"code": {"code": code}}
+        )
     if kind == "list":
         items = _items(children)
         return None if items is None else {"numbered" if block.get("ordered") else "list": items}
     if kind == "image" and isinstance(block.get("url"), str) and block["url"]:
         caption = _plain_text(children) or ""
-        return {"image": {"url": block["url"], "caption": caption} if caption else {"url": block["url"]}}
+        return {
+            "image": {"url": block["url"], "caption": caption} if caption else {"url": block["url"]}
+        }
     if kind == "horizontal-rule":
         return {"hr": True}
     if kind == "table-of-contents":
