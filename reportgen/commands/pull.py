@@ -88,7 +88,8 @@ def pull_views(
             if listings.get((entity, name, view_type)) is None:
                 raise ReportgenError(f"--project {project}: no such project on {session.app_url}")
             chosen.extend(listings[(entity, name, view_type)] or [])
-    return Pulled(decompile_all([LiveView.of(v) for v in dict.fromkeys(chosen)]))
+    unique_views = {(v.type, v.id): v for v in chosen}.values()
+    return Pulled(decompile_all([LiveView.of(v) for v in unique_views]))
 
 
 def decompile_all(views: Sequence[LiveView]) -> list[Decompiled]:

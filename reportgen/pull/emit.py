@@ -13,8 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import LiteralScalarString
 
 from reportgen.pull.decompile import Decompiled
 
@@ -52,7 +54,7 @@ def _commented(value: Any, depth: int = 0) -> Any:
         out = CommentedMap()
         for key, item in value.items():
             out[key] = _commented(item, depth + 1)
-        small = 0 < len(value) <= 4 and all(_scalar(v) for v in value.values())
+        small = 2 <= len(value) <= 4 and all(_scalar(v) for v in value.values())
         if depth > 2 and small and len(repr(value)) <= _FLOW_WIDTH:
             out.fa.set_flow_style()
         return out
@@ -61,6 +63,8 @@ def _commented(value: Any, depth: int = 0) -> Any:
         if value and all(_scalar(v) for v in value) and len(repr(value)) <= _FLOW_WIDTH:
             seq.fa.set_flow_style()
         return seq
+    if isinstance(value, str) and "\n" in value:
+        return LiteralScalarString(value)
     return value
 
 
@@ -80,11 +84,15 @@ def _annotate(node: Any) -> None:
 
 
 def document_text(part: Decompiled) -> str:
+    """The object's YAML; checked to load back to exactly its document (else plain YAML)."""
     root = _commented(part.document)
     _annotate(root)
     stream = io.StringIO()
     _yaml().dump(root, stream)
-    return stream.getvalue()
+    text = stream.getvalue()
+    if yaml.safe_load(text) != part.document:  # pragma: no cover - a style ruamel mis-wrote
+        text = yaml.safe_dump(part.document, sort_keys=False, allow_unicode=True, width=4096)
+    return text
 
 
 def file_text(parts: Sequence[Decompiled], target: Path | None = None) -> str:

@@ -43,8 +43,9 @@ def layout_of(panel: dict[str, Any]) -> dict[str, int] | None:
     return {k: int(layout[k]) for k in "xywh"}
 
 
-def decompile_panel(panel: Any, *, with_layout: bool = False) -> dict[str, Any]:
-    """One panel of a section or grid as a spec panel."""
+def decompile_panel(panel: Any, *, with_layout: bool | None = None) -> dict[str, Any]:
+    """One panel of a section or grid as a spec panel. Layouts: always (True), never (False:
+    a report grid places its panels itself), or when not the default (None: workspaces)."""
     if not isinstance(panel, dict):
         return {"type": "raw", "json": {"viewType": "", "value": panel}}
     kind = KNOWN.get(str(panel.get("viewType")))
@@ -57,7 +58,8 @@ def decompile_panel(panel: Any, *, with_layout: bool = False) -> dict[str, Any]:
         out["title"] = title
     out.update(_READERS[kind](config))
     layout = layout_of(panel)
-    if layout is not None and (with_layout or layout != DEFAULT_LAYOUT):
+    wanted = layout != DEFAULT_LAYOUT if with_layout is None else with_layout
+    if layout is not None and wanted:
         out["layout"] = layout
     return complete(out, panel)
 

@@ -18,11 +18,12 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import ScalarString
-from ruamel.yaml.util import load_yaml_guess_indent
 
 from reportgen.pull.residue import same
 
 KINDS = ("workspace", "report", "leaderboard")
+# (mapping indent, sequence indent, dash offset): the common ways spec files are indented.
+_STYLES = ((2, 4, 2), (2, 2, 0), (4, 4, 2), (4, 6, 4), (4, 4, 0), (2, 4, 0), (3, 5, 3))
 
 
 class Rewriter:
@@ -30,15 +31,26 @@ class Rewriter:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        _, indent, offset = load_yaml_guess_indent(text) if text.strip() else (None, 2, 0)
         self.yaml = YAML()
         self.yaml.preserve_quotes = True
         self.yaml.width = 4096
-        self.yaml.indent(
-            mapping=indent or 2, sequence=(indent or 2) + (offset or 0), offset=offset or 0
-        )
         self.docs = list(self.yaml.load_all(text))
-        self.base = self._dump()
+        self.base = self._closest_style()
+
+    def _closest_style(self) -> str:
+        """Dump with the indentation that reproduces the most lines of the original."""
+        best, best_score, style = "", -1.0, _STYLES[0]
+        lines = self.text.splitlines()
+        for mapping, sequence, offset in _STYLES:
+            self.yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
+            dumped = self._dump()
+            if dumped == self.text:
+                return dumped
+            score = difflib.SequenceMatcher(a=lines, b=dumped.splitlines(), autojunk=False).ratio()
+            if score > best_score:
+                best, best_score, style = dumped, score, (mapping, sequence, offset)
+        self.yaml.indent(mapping=style[0], sequence=style[1], offset=style[2])
+        return best
 
     def _dump(self) -> str:
         stream = io.StringIO()
@@ -170,8 +182,10 @@ def three_way(original: str, base: str, new: str) -> str:
 
 
 def _equal_lines(src: list[str], mid: list[str]) -> Iterator[tuple[int, int]]:
-    """(line of base, line of original) for every line ruamel wrote back unchanged."""
+    """(line of base, line of original) for every line ruamel wrote back unchanged, and for
+    lines it respelled one for one (a comment's spacing, say)."""
     matcher = difflib.SequenceMatcher(a=mid, b=src, autojunk=False)
-    for block in matcher.get_matching_blocks():
-        for k in range(block.size):
-            yield block.a + k, block.b + k
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
+            for k in range(i2 - i1):
+                yield i1 + k, j1 + k
