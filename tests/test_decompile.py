@@ -113,7 +113,12 @@ def test_urls_that_name_no_view(url: str) -> None:
 
 
 def test_file_names_stay_inside_and_apart() -> None:
-    assert file_names(["a", "A", "a-2", "x..y"]) == ["a.yaml", "a-2.yaml", "a-2-2.yaml", "x..y.yaml"]
+    assert file_names(["a", "A", "a-2", "x..y"]) == [
+        "a.yaml",
+        "a-2.yaml",
+        "a-2-2.yaml",
+        "x..y.yaml",
+    ]
 
 
 def test_passthrough_that_does_not_fit_is_a_problem(tmp_path: Path) -> None:
@@ -162,3 +167,14 @@ def test_rewrite_changes_one_value_and_keeps_the_rest() -> None:
     changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
     assert changed == [9]  # only the edited line; its comment keeps its column
     assert after[9] == "    sort: [summary.accuracy asc]    # best first"
+
+
+def test_spec_diff_names_fields_in_the_specs_terms() -> None:
+    from reportgen.pull.compare import MISSING, SpecDifference, spec_diff
+
+    before = {"runset": {"sort": ["summary.accuracy desc", "run.name asc"]}, "title": "A"}
+    after = {"runset": {"sort": ["summary.accuracy asc", "run.name asc"]}, "title": "A", "x": 1}
+    assert spec_diff(before, after) == [
+        SpecDifference("runset.sort[0]", "summary.accuracy desc", "summary.accuracy asc"),
+        SpecDifference("x", MISSING, 1),
+    ]

@@ -95,8 +95,9 @@ def test_every_example_and_spec_pulls_back_to_no_changes(
     files = pulled_text(out)
     assert all(text.startswith(MODELINE) for text in files.values())
     # leaderboards come back as leaderboards: one file holds a workspace and its report
-    assert "leaderboard:" in files["cifar10.yaml"] and "metrics: [accuracy max, loss min]" in (
-        files["cifar10.yaml"]
+    assert (
+        "leaderboard:" in files["cifar10.yaml"]
+        and "metrics: [accuracy max, loss min]" in (files["cifar10.yaml"])
     )
     assert run(["validate", str(out)]) == 0
     assert "0 errors" not in capsys.readouterr().err
@@ -289,7 +290,9 @@ def test_leaderboard_edit_that_does_not_fit_is_reported_not_written(
     shutil.copytree(REPO / "specs", specs)
     before = (specs / "cifar10.yaml").read_text()
     assert run(["apply", str(specs)]) == 0
-    edit_sort_direction(url_in(capsys.readouterr().out, "workspace", "cifar10"))  # the workspace only: its report still ranks the old way
+    edit_sort_direction(
+        url_in(capsys.readouterr().out, "workspace", "cifar10")
+    )  # the workspace only: its report still ranks the old way
     assert run(["pull", "--drifted", str(specs)]) == 1
     out = capsys.readouterr().out
     assert "not rewritten cifar10:" in out and "leaderboard" in out
@@ -312,9 +315,7 @@ def test_output_files_are_never_overwritten_without_force(
     assert (out / "cifar10.yaml").read_text().startswith(MODELINE)
 
 
-def test_two_app_views_with_one_title_get_two_keys_and_files(
-    sb: Sandbox, tmp_path: Path
-) -> None:
+def test_two_app_views_with_one_title_get_two_keys_and_files(sb: Sandbox, tmp_path: Path) -> None:
     for nw in ("one", "two"):
         upsert(sb, "project-view", "../../etc/passwd", {"section": {}}, nw=nw)
     out = tmp_path / "out"
@@ -323,9 +324,7 @@ def test_two_app_views_with_one_title_get_two_keys_and_files(
     assert run(["validate", str(out)]) == 0
 
 
-def test_bad_urls_fail_before_any_request(
-    sb: Sandbox, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_bad_urls_fail_before_any_request(sb: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["pull", "https://wandb.ai/team/proj", "ftp://x/y"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "?nw=" in err and "ftp://x/y" in err
