@@ -329,3 +329,30 @@ def test_bad_urls_fail_before_any_request(sb: Sandbox, capsys: pytest.CaptureFix
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "?nw=" in err and "ftp://x/y" in err
     assert sb.stats()["requests"] == 0
+
+
+def test_variant_edited_in_the_app_rewrites_only_its_own_filter(
+    sb: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Both views of a leaderboard variant edited alike (as the app saves them: the stored
+    spec changes, the description stays): the variant's own filter is rewritten, nothing else."""
+    specs = tmp_path / "specs"
+    shutil.copytree(REPO / "specs", specs)
+    before = (specs / "cifar10.yaml").read_text()
+    assert run(["apply", str(specs)]) == 0
+    for view_type in ("project-view", "runs"):
+        (node,) = [v for v in views(sb, view_type) if "key=cifar10-resnet50 " in v["description"]]
+        spec = json.dumps(node["spec"]).replace('"ResNet50"', '"ViT"')
+        variables = {"id": node["id"], "type": view_type, "spec": spec, "name": node["name"]}
+        variables.update(displayName=node["displayName"], description=node["description"])
+        assert sb.graphql(UPSERT_VIEW, variables).status == 200
+    capsys.readouterr()
+    assert run(["pull", "--drifted", str(specs)]) == 0
+    assert "rewrote" in capsys.readouterr().out
+    assert (specs / "cifar10.yaml").read_text() == before.replace(
+        'filter: config.model_architecture == "ResNet50"',
+        'filter: config.model_architecture == "ViT"',
+    )
+    assert run(["pull", "--key", "cifar10", str(specs)]) == 0
+    assert "unchanged cifar10" in capsys.readouterr().out
+    assert run(["plan", str(specs), "--detailed-exitcode"]) == 0
