@@ -5,6 +5,7 @@ Against the sandbox, over HTTP, with the real wandb client."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -44,11 +45,15 @@ def sb(fresh_sandbox: Sandbox, use_sandbox: UseSandbox) -> Sandbox:
 
 
 def stored(sb: Sandbox) -> list[dict[str, str]]:
+    return stored_in(sb, PROJECT)
+
+
+def stored_in(sb: Sandbox, project: str) -> list[dict[str, str]]:
     query = """query($e: String!, $p: String!, $t: String) { project(name: $p, entityName: $e) {
       allViews(viewType: $t, first: 1000) { edges { node { id name displayName description spec type } } } } }"""
     found = []
     for view_type in ("project-view", "runs"):
-        data = sb.graphql(query, {"e": sb.entity, "p": PROJECT, "t": view_type}).json
+        data = sb.graphql(query, {"e": sb.entity, "p": project, "t": view_type}).json
         found += [e["node"] for e in data["data"]["project"]["allViews"]["edges"]]
     return found
 
@@ -101,3 +106,51 @@ def test_markers_without_a_source_digest_still_work(sb: Sandbox, specs: Path) ->
     sb.reset_stats()
     assert run(["apply", str(specs)]) == 0
     assert sb.stats()["writes"] == 0
+
+
+ADOPTED = """\
+workspace:
+  key: made-in-the-app
+  title: Made in the app
+  project: pulled
+  adopt: {view_id}
+  sections:
+    - name: Charts
+      panels:
+        - {{type: line, y: accuracy}}
+        - type: raw
+          json: {{viewType: Some Future Panel, config: {{foo: 1}}}}
+  passthrough:
+    set:
+      /section/panelBankConfig/settings/searchQuery: acc
+"""
+
+
+def test_what_pull_adds_is_part_of_the_source_digest(
+    sb: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A view adopted from the app, with a raw panel and a passthrough (as pull writes them):
+    once applied, a plan compiles nothing; a changed passthrough value is an update."""
+    made = {"entityName": sb.entity, "projectName": "pulled", "type": "project-view"}
+    made.update(name="nw-app-v", displayName="Made in the app", description="", spec="{}")
+    view_id = sb.graphql(UPSERT_VIEW, made).json["data"]["upsertView"]["view"]["id"]
+    spec = tmp_path / "adopted.yaml"
+    spec.write_text(ADOPTED.format(view_id=view_id))
+    assert run(["plan", str(spec), "--detailed-exitcode"]) == 2
+    assert "@ adopt" in capsys.readouterr().out
+    assert run(["apply", str(spec)]) == 0
+    assert "adopted" in capsys.readouterr().out
+    assert plan_process(spec) == "0 False"
+
+    spec.write_text(spec.read_text().replace("searchQuery: acc", "searchQuery: loss"))
+    assert plan_process(spec) == "2 True"
+    assert run(["plan", str(spec), "--detailed-exitcode"]) == 2
+    out = capsys.readouterr().out
+    assert "~ update" in out and "+        searchQuery: loss" in out
+    assert run(["apply", str(spec)]) == 0
+    (view,) = [v for v in stored_in(sb, "pulled") if v["type"] == "project-view"]
+    assert view["id"] == view_id  # still the adopted view, not a second one
+    assert json.loads(view["spec"])["section"]["panelBankConfig"]["settings"]["searchQuery"] == (
+        "loss"
+    )
+    assert plan_process(spec) == "0 False"

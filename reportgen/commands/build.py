@@ -22,11 +22,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reportgen.commands.validate import validate_paths
 from reportgen.compile import leaderboard
 from reportgen.compile.normalize import canonical_json, normalize
+from reportgen.compile.passthrough import PassthroughError, apply_patches, patches
 from reportgen.problems import Problem, ReportgenError
 from reportgen.remote.identity import digest, source_digest
 from reportgen.spec import model as m
@@ -34,6 +35,9 @@ from reportgen.spec.expand import KINDS, Instance, expand
 from reportgen.spec.load import load_file
 from reportgen.spec.parse import parse_instances
 from reportgen.spec.schema import whole_numbers
+
+if TYPE_CHECKING:
+    from reportgen.compile.viewspec import ProjectIds
 
 BUILD_SUFFIXES = (".workspace.json", ".report.json")
 WORKSPACE_TYPE = "project-view"  # the W&B view types (`compile.viewspec`, without its imports)
@@ -64,6 +68,7 @@ class Declared:
     source: m.Source
     digest: str  # `source_digest` of what it is compiled from
     origin: Origin
+    adopt: tuple[str, ...] = ()  # ids of views made outside reportgen it may adopt (pull)
 
     @property
     def view_type(self) -> str:
@@ -99,10 +104,11 @@ class BuiltView:
         """(entity, project, view type, key): one W&B view per identity."""
         return (self.view.entity, self.view.project, self.view_type, self.view.key)
 
-    def spec(self, project_id: Any = None) -> dict[str, Any]:
+    def spec(self, project_id: ProjectIds | None = None) -> dict[str, Any]:
+        """The view JSON: the library's serialisation, then what passthrough carries back."""
         from reportgen.compile.viewspec import view_spec
 
-        return view_spec(self.compiled, project_id)
+        return apply_patches(view_spec(self.compiled, project_id), self.view)
 
     def document(self) -> dict[str, Any]:
         """The canonical, reviewable form: view fields and the normalised spec."""
@@ -204,11 +210,12 @@ def build_views(
 
 
 def compile_one(view: m.View) -> Any:
-    """A view compiled through wandb-workspaces; ReportgenError (RG310 and others) if refused."""
+    """A view compiled through wandb-workspaces; ReportgenError (RG310 and others) if refused,
+    RG311 if a passthrough path does not fit what it compiled to."""
     from reportgen.compile.construct import CompileError, compile_view
 
     try:
-        return compile_view(view)
+        compiled = compile_view(view)
     except CompileError as exc:
         raise ReportgenError(exc.message, [_problem(view, exc.code, exc.message)]) from None
     except ValueError as exc:
@@ -216,6 +223,12 @@ def compile_one(view: m.View) -> Any:
         # that validation could not foresee. A problem at the object, not a crash.
         message = f"wandb-workspaces refuses it: {_first_error(exc)}"
         raise ReportgenError(message, [_problem(view, "RG310", message)]) from None
+    if patches(view):
+        try:
+            BuiltView(view, compiled).spec()  # a passthrough path that does not fit, now
+        except PassthroughError as exc:
+            raise ReportgenError(exc.message, [_problem(view, "RG311", exc.message)]) from None
+    return compiled
 
 
 class _DefaultEntityNeeded(Exception):
@@ -282,6 +295,7 @@ def _add(
                 source=view.source,
                 digest=digests[number],
                 origin=origin,
+                adopt=view.adopt,
             )
         )
 

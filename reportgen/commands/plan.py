@@ -7,6 +7,8 @@ hashes to what was applied, is unchanged without compiling anything; every other
 compiled (`Declarations.compile`) and both sides are compared in normalised form:
 
 * create     - nothing on W&B has the key;
+* adopt      - a view made outside reportgen that the spec names with `adopt:` (written by
+               pull): apply updates that view and marks it managed, never making a second;
 * unchanged  - W&B's copy equals the declared one;
 * update     - they differ and W&B's copy is what reportgen last applied;
 * drifted    - they differ and W&B's copy was edited in the app since the last apply;
@@ -35,8 +37,9 @@ from reportgen.remote.identity import (
 )
 
 Scope = tuple[str, str, str]  # entity, project, view type
-ACTIONS = ("delete", "create", "update", "drifted", "unchanged")
+ACTIONS = ("delete", "create", "adopt", "update", "drifted", "unchanged")
 VIEW_TYPES = (WORKSPACE_TYPE, REPORT_TYPE)
+Compile = Callable[[Sequence[Declared]], Iterator[tuple[Declared, BuiltView]]]
 
 
 @dataclass
@@ -49,12 +52,36 @@ class Change:
     title: str
     declared: Declared | None = None
     remote: RemoteView | None = None
-    local_doc: dict[str, Any] | None = None  # kept where a diff shows it (update, drifted)
     remote_doc: dict[str, Any] | None = None
     url: str | None = None
     source: str | None = None
     note: str = ""
     local_digest: str | None = None  # the `applied` digest of the declared view, once compiled
+    compiler: Compile | None = field(default=None, repr=False, compare=False)
+    # Kept where a diff shows it (update, drifted, adopt); else made again on first use.
+    _local_doc: dict[str, Any] | None = field(default=None, repr=False)
+    _built: BuiltView | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def built(self) -> BuiltView | None:
+        """The declared view compiled (None for a delete). Plan holds no compiled view (an
+        unchanged one was never compiled), so it is compiled again on first use, through
+        `compiler`, and kept: for the few changes a caller looks into (`pull --key`)."""
+        if self._built is None and self.declared is not None and self.compiler is not None:
+            ((_, self._built),) = self.compiler([self.declared])
+        return self._built
+
+    @property
+    def local_doc(self) -> dict[str, Any] | None:
+        """The declared view as compared with W&B's (title, description, normalised spec)."""
+        if self._local_doc is None and self.declared is not None:
+            built = self.built
+            self._local_doc = None if built is None else local_document(built)
+        return self._local_doc
+
+    @local_doc.setter
+    def local_doc(self, value: dict[str, Any] | None) -> None:
+        self._local_doc = value
 
     @property
     def scope(self) -> Scope:
@@ -83,13 +110,11 @@ class Plan:
 
     def summary(self) -> str:
         update = self.count("update") + self.count("drifted")
+        adopt = f"{self.count('adopt')} to adopt, " if self.count("adopt") else ""
         return (
-            f"Plan: {self.count('create')} to create, {update} to update, "
+            f"Plan: {self.count('create')} to create, {update} to update, {adopt}"
             f"{self.count('delete')} to delete, {self.count('unchanged')} unchanged"
         )
-
-
-Compile = Callable[[Sequence[Declared]], Iterator[tuple[Declared, BuiltView]]]
 
 
 def scopes_for(views: Iterable[Declared]) -> list[Scope]:
@@ -118,6 +143,8 @@ def make_plan(
     the problems of views that wandb-workspaces refuses."""
     managed = _managed(listings, app_url)
     by_name = _unmarked_by_name(listings)
+    by_id = _adoptable(views, listings)
+    adopted: set[str] = set()
     known = [v.key for v in views] + [key for _, key in managed]
     for target in targets:
         if not any(fnmatch.fnmatchcase(key, target) for key in known):
@@ -141,6 +168,7 @@ def make_plan(
             title=declared.title,
             declared=declared,
             source=str(declared.source),
+            compiler=compile,
         )
         plan.changes.append(change)
         if remote is not None:
@@ -150,12 +178,18 @@ def make_plan(
             if unchanged(marker, declared.digest, _remote_doc(remote)):
                 change.action = "unchanged"
                 continue
+        adopted_view = None if remote else _adopted(by_id, scope, declared.adopt)
+        if adopted_view is not None:
+            change.remote = adopted_view
+            change.url = _url(app_url, adopted_view)
+            change.action = "adopt"
+            adopted.add(adopted_view.id)
         to_compile.append((declared, change))
     changes = dict(to_compile)
     for declared, built in compile([d for d, _ in to_compile]):
         _compare(changes[declared], built)
     for (scope, key), remote in managed.items():
-        if (scope, key) in declared_at or not _targeted(key, targets):
+        if (scope, key) in declared_at or not _targeted(key, targets) or remote.id in adopted:
             continue
         if not prune:
             plan.orphans += 1
@@ -177,20 +211,57 @@ def make_plan(
     return plan
 
 
+def _adoptable(
+    views: Sequence[Declared], listings: Mapping[Scope, list[RemoteView] | None]
+) -> dict[tuple[Scope, str], RemoteView]:
+    """Views `adopt:` may name: made outside reportgen, or managed under a key no spec
+    declares any more (a pulled object that had to take a new key)."""
+    declared = {((v.entity, v.project, v.view_type), v.key) for v in views}
+    found: dict[tuple[Scope, str], RemoteView] = {}
+    for scope, listed in listings.items():
+        for view in listed or []:
+            marker = parse_marker(view.description)
+            if marker is None or (scope, marker.key) not in declared:
+                found[(scope, view.id)] = view
+    return found
+
+
+def _adopted(
+    by_id: Mapping[tuple[Scope, str], RemoteView], scope: Scope, ids: Sequence[str]
+) -> RemoteView | None:
+    """The unmanaged view of this scope that `adopt:` names, if W&B has it."""
+    for view_id in ids:
+        found = by_id.get((scope, view_id))
+        if found is not None:
+            return found
+    return None
+
+
 def _targeted(key: str, targets: Sequence[str]) -> bool:
     return not targets or any(fnmatch.fnmatchcase(key, t) for t in targets)
 
 
-def _compare(change: Change, built: BuiltView) -> None:
-    """Settle a change from the compiled view; keep both sides only where a diff shows them."""
-    local_doc = view_document(
+def local_document(built: BuiltView) -> dict[str, Any]:
+    """What plan compares of a compiled view: title, description and normalised spec."""
+    return view_document(
         built.view.title, built.view.description, normalize(built.spec(), built.view_type)
     )
+
+
+def _compare(change: Change, built: BuiltView) -> None:
+    """Settle a change from the compiled view; keep both sides only where a diff shows them."""
+    local_doc = local_document(built)
     change.local_digest = digest(local_doc)
     remote = change.remote
     if remote is None:
         return
     remote_doc = _remote_doc(remote)
+    if change.action == "adopt":  # both sides kept: the diff shows only if they differ
+        change.note = "made outside reportgen; apply marks it managed" + (
+            "" if local_doc == remote_doc else " and updates it"
+        )
+        change.local_doc, change.remote_doc = local_doc, remote_doc
+        return
     marker = parse_marker(remote.description)
     if local_doc == remote_doc:
         change.action = "unchanged"
