@@ -114,12 +114,22 @@ def _relative(problem: Problem, root: Path) -> str:
     return Path(problem.file).resolve().relative_to(root.resolve()).as_posix()
 
 
-def _assert_matches(problems: list[Problem], expected: list[list[Any]], where: str) -> None:
+Entry = list[Any] | dict[str, Any]
+
+
+def _position(entry: Entry) -> list[Any]:
+    """[line, col, code] of an entry: `[line, col, code(, text)]` or `{at: [...], message}`."""
+    return list(entry["at"]) if isinstance(entry, dict) else list(entry[:3])
+
+
+def _assert_matches(problems: list[Problem], expected: list[Entry], where: str) -> None:
     got = [[p.line, p.col, p.code] for p in problems]
-    want = [list(e[:3]) for e in expected]
+    want = [_position(e) for e in expected]
     assert got == want, f"{where}: expected {want}, got:\n{_show(problems)}"
     for problem, entry in zip(problems, expected, strict=True):
-        if len(entry) > 3:
+        if isinstance(entry, dict):  # the exact message
+            assert problem.message == entry["message"], f"{where}: expected exactly:\n{entry}"
+        elif len(entry) > 3:
             assert entry[3] in problem.message, f"{where}: {entry[3]!r} not in:\n{problem}"
 
 
@@ -160,18 +170,18 @@ def test_expectations_and_cases_match_one_to_one() -> None:
 
 def test_there_are_enough_invalid_cases() -> None:
     assert len(INVALID_CASES) >= 60
-    families = {str(entry[2])[:4] for name in EXPECTED for entry in _entries(EXPECTED[name])}
+    families = {str(_position(e)[2])[:4] for name in EXPECTED for e in _entries(EXPECTED[name])}
     assert families >= {"RG00", "RG10", "RG20", "RG30", "RG40", "RG50"}
 
 
-def _entries(expected: list[list[Any]] | dict[str, list[list[Any]]]) -> list[list[Any]]:
+def _entries(expected: list[Entry] | dict[str, list[Entry]]) -> list[Entry]:
     if isinstance(expected, dict):
         return [e for problems in expected.values() for e in problems]
     return expected
 
 
 def test_every_error_code_has_a_case() -> None:
-    codes = {str(e[2]) for name in EXPECTED for e in _entries(EXPECTED[name])}
+    codes = {str(_position(e)[2]) for name in EXPECTED for e in _entries(EXPECTED[name])}
     wanted = {f"RG00{i}" for i in range(1, 10)} - {"RG001"}  # RG001: see the CLI tests
     wanted |= {f"RG10{i}" for i in range(1, 9)} | {"RG201"}
     wanted |= {f"RG30{i}" for i in range(1, 10)} | {"RG401"} | {f"RG50{i}" for i in range(1, 5)}
