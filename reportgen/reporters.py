@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from reportgen.problems import Problem
-from reportgen.spec.expand import EnvError, resolve_env
+from reportgen.spec.env import EnvError, resolve_env
 
 if TYPE_CHECKING:
     from reportgen.commands.validate import ValidationResult

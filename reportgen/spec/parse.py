@@ -14,7 +14,8 @@ from typing import Any
 from reportgen.problems import Problem, ReportgenError
 from reportgen.spec import model as m
 from reportgen.spec.checks import split_metric, split_sort_key
-from reportgen.spec.expand import EnvError, Instance, resolve_env
+from reportgen.spec.env import ENTITY_ADVICE, EnvError, resolve_env
+from reportgen.spec.expand import Instance
 from reportgen.spec.filters import BoolOp, parse_filter
 from reportgen.spec.load import JsonPath
 from reportgen.spec.refs import parse_whole_ref
@@ -65,10 +66,7 @@ class _Reader:
         if raw is None and name == "entity":
             value = self.env.get("WANDB_ENTITY") or ""
             if not value:
-                msg = (
-                    "no entity: set 'entity:' or the WANDB_ENTITY environment variable"
-                    " (plan and apply default to your W&B default entity)"
-                )
+                msg = f"no entity: {ENTITY_ADVICE}"
                 raise _EnvProblem(self.instance.doc.problem(self.path, "RG505", msg))
             where, origin = self.path, " (from WANDB_ENTITY)"
         else:
