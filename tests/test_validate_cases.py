@@ -71,6 +71,22 @@ GENERATED_INVALID: dict[str, bytes] = {
         b"    and config.lr > 0.1'\r\n"
     ),
     "generated-oversized.yaml": _padded(_SEED, MAX_FILE_BYTES + 1),
+    # Positions as editors count lines: U+2028 and U+2029 end a line only for YAML, and
+    # U+0085 (NEL) is refused like the other C1 control characters.
+    "generated-line-separator-title.yaml": (
+        'workspace:\n  key: sep\n  title: "a\u2028b"\n  project: p\n  colums: [x]\n'
+    ).encode(),
+    "generated-line-separator-filter.yaml": (
+        "leaderboard:\n  key: sep\n  title: t\n  project: p\n  metrics: [accuracy max]\n"
+        '  filter: "config.a == \\"x\u2028y\\" and config.b > 1"\n'
+    ).encode(),
+    "generated-paragraph-separator-plain.yaml": (
+        "workspace:\n  key: sep\n  title: a\u2029b\n  project: p\n"
+    ).encode(),
+    "generated-line-separator-comment.yaml": "# a\u2028b\nworkspace:\n  key: k\n".encode(),
+    "generated-nel.yaml": "workspace:\n  key: nel\n  title: a\x85b\n".encode(),
+    # A file name holding CR and LF (GitHub annotations escape them: see below).
+    "generated-name-with\r\nbreaks.yaml": b"workspace: {key: k, title: t}\n",
 }
 
 
@@ -397,6 +413,18 @@ def test_cli_github_escapes_file_names(capsys: pytest.CaptureFixture[str], tmp_p
     code, out, _ = _run(capsys, "validate", "--format", "github", str(odd))
     assert code == 1
     assert "a%2Cb%3Ac%25.yaml,line=1,col=12,title=RG102::" in out
+
+
+def test_cli_github_escapes_line_breaks_in_file_names(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """CR or LF in a file name would end the workflow command and start a line of its own."""
+    name = "generated-name-with\r\nbreaks.yaml"
+    (tmp_path / name).write_bytes(GENERATED_INVALID[name])
+    code, out, _ = _run(capsys, "validate", "--format", "github", str(tmp_path / name))
+    assert code == 1
+    assert out.count("\n") == len(out.splitlines()) == 1, out
+    assert "name-with%0D%0Abreaks.yaml,line=1,col=12,title=RG102::" in out
 
 
 def _validate_in_child(*paths: str, timeout: float = 60) -> list[str]:

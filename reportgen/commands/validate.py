@@ -94,12 +94,14 @@ def _validate_file(path: Path, result: ValidationResult) -> None:
 
 
 def _check_duplicate_keys(result: ValidationResult) -> None:
+    """Keys are unique across all specs, and unique ignoring case: build writes one file per
+    key, and on case-insensitive file systems (macOS, Windows) `A` and `a` are one file."""
     first: dict[str, ObjectRef] = {}
     reported: set[tuple[str, int, int]] = set()
     for instance in result.instances:
         for obj in _objects(instance):
             result.objects.append(obj)
-            seen = first.setdefault(obj.key, obj)
+            seen = first.setdefault(obj.key.lower(), obj)
             if seen is obj:
                 continue
             # A key without ${{ matrix.x }} repeats in every instance: report it once.
@@ -109,7 +111,14 @@ def _check_duplicate_keys(result: ValidationResult) -> None:
             reported.add(position)
             line, col = seen.instance.doc.position(seen.path)
             where = f"{seen.instance.doc.file}:{line}:{col}"
-            msg = f"duplicate key {obj.key!r}: also used at {where}{instance.label}"
+            if seen.key == obj.key:
+                msg = f"duplicate key {obj.key!r}: also used at {where}{instance.label}"
+            else:
+                msg = (
+                    f"key {obj.key!r} differs from {seen.key!r} (at {where}) only in case: "
+                    "build writes one file per key, and macOS and Windows file systems "
+                    f"would take them for one; rename one of them{instance.label}"
+                )
             result.problems.append(instance.doc.problem(obj.path, "RG401", msg))
 
 

@@ -88,7 +88,7 @@ class Document:
         node = self.nodes.get(path)
         if not isinstance(node, yaml.ScalarNode):
             return self.position(path)
-        table = char_positions(node, self.linemap.yaml_lines)
+        table = char_positions(node, self.linemap.yaml_lines, self.linemap.yaml_breaks)
         if not 0 <= offset < len(table):
             return self.mark(node)
         return self.linemap.editor(*table[offset])

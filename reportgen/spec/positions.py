@@ -29,6 +29,7 @@ class LineMap:
     def __init__(self, text: str) -> None:
         self.length = len(text)
         self.yaml_lines = YAML_BREAKS.split(text)
+        self.yaml_breaks = [m.group() for m in YAML_BREAKS.finditer(text)]
         self._yaml_starts = [0, *(m.end() for m in YAML_BREAKS.finditer(text))]
         self._editor_starts = [0, *(m.end() for m in EDITOR_BREAKS.finditer(text))]
 
@@ -52,11 +53,17 @@ class LineMap:
         return self.editor(mark.line, mark.column)
 
 
-def char_positions(node: yaml.ScalarNode, lines: list[str]) -> list[tuple[int, int]]:
+def char_positions(
+    node: yaml.ScalarNode, lines: list[str], breaks: list[str] | None = None
+) -> list[tuple[int, int]]:
     """0-based (line, col) in the source of each character of a scalar's value, and one past
-    its end; only as far as the source could be matched character for character."""
+    its end; only as far as the source could be matched character for character. `breaks`
+    are the line breaks ending each of `lines` (YAML keeps U+2028 and U+2029 when folding)."""
     value = node.value
-    cells = _block_cells(node, lines) if node.style in ("|", ">") else _flow_cells(node, lines)
+    if node.style in ("|", ">"):
+        cells = _block_cells(node, lines)
+    else:
+        cells = _flow_cells(node, lines, breaks or [])
     table: list[tuple[int, int]] = []
     for (line, col, ch), expected in zip(cells, value, strict=False):
         if ch is not None and ch != expected:
@@ -111,7 +118,7 @@ def _block_cells(node: yaml.ScalarNode, lines: list[str]) -> list[_Cell]:
     return cells
 
 
-def _flow_cells(node: yaml.ScalarNode, lines: list[str]) -> list[_Cell]:
+def _flow_cells(node: yaml.ScalarNode, lines: list[str], breaks: list[str]) -> list[_Cell]:
     """Plain and quoted scalars: escapes decoded and lines folded as YAML does."""
     quote = node.style if node.style in ("'", '"') else None
     start, end = node.start_mark, node.end_mark
@@ -131,7 +138,8 @@ def _flow_cells(node: yaml.ScalarNode, lines: list[str]) -> list[_Cell]:
                 empty.append(line)
                 continue
             if previous is not None and not joined and not empty:
-                cells.append((*previous, " "))
+                kept = breaks[line - 1] if line - 1 < len(breaks) else ""
+                cells.append((*previous, kept if kept in ("\u2028", "\u2029") else " "))
             cells.extend((e, 0, "\n") for e in empty)
             empty = []
         joined = False

@@ -33,6 +33,17 @@ def syntax_problem(name: str, exc: yaml.MarkedYAMLError, text: str, linemap: Lin
     if "maximum nesting depth" in problem:
         return _at(name, linemap, where, "RG006", f"YAML nested too deeply{context}")
     explained = _Explainer(exc, linemap).explain()
+    lines = [m.line for m in (exc.problem_mark, exc.context_mark) if m is not None]
+    separator = _separator_break([*lines, *(explained[0][:1] if explained else ())], linemap)
+    if separator is not None:
+        index = separator
+        code = f"U+{ord(text[index]):04X}"
+        line, col = linemap.at(index)
+        message = (
+            f"{code} ends a line for YAML but not for editors, so YAML reads what follows it "
+            f"as a new line: remove it, or write it as \\u{code[2:]} in a double-quoted string"
+        )
+        return Problem(name, line, col, "RG004", PREFIX + message)
     if explained is not None:
         where, message = explained
     else:
@@ -46,6 +57,18 @@ def syntax_problem(name: str, exc: yaml.MarkedYAMLError, text: str, linemap: Lin
             " YAML but not for editors"
         )
     return _at(name, linemap, where, "RG004", PREFIX + message)
+
+
+def _separator_break(lines: list[int], linemap: LineMap) -> int | None:
+    """The index of a U+2028 or U+2029 that ends the line before one of `lines` (libyaml's),
+    which an editor shows as part of that line."""
+    for line in lines:
+        if 0 < line <= len(linemap.yaml_breaks) and linemap.yaml_breaks[line - 1] in (
+            "\u2028",
+            "\u2029",
+        ):
+            return linemap.index(line, 0) - 1
+    return None
 
 
 def _at(name: str, linemap: LineMap, where: tuple[int, int], code: str, message: str) -> Problem:
