@@ -16,6 +16,7 @@ from reportgen.spec.checks import check
 from reportgen.spec.expand import KINDS, Instance, expand
 from reportgen.spec.files import find_spec_files
 from reportgen.spec.load import load_file
+from reportgen.spec.refs import did_you_mean
 from reportgen.spec.schema import matrix_problems, schema_problems, whole_numbers
 
 DEFAULT_PATHS = (Path("specs"),)
@@ -60,6 +61,7 @@ def validate_paths(paths: Sequence[str | os.PathLike[str]] = DEFAULT_PATHS) -> V
     for file in found.files:
         _validate_file(file, result)
     _check_duplicate_keys(result)
+    _check_leaderboard_blocks(result)
     result.problems = sorted(set(result.problems))
     return result
 
@@ -120,6 +122,32 @@ def _check_duplicate_keys(result: ValidationResult) -> None:
                     f"would take them for one; rename one of them{instance.label}"
                 )
             result.problems.append(instance.doc.problem(obj.path, "RG401", msg))
+
+
+def _check_leaderboard_blocks(result: ValidationResult) -> None:
+    """A report's `- leaderboard: KEY` names a leaderboard (or a variant) among the specs."""
+    kinds = {obj.key: obj.kind for obj in result.objects}
+    boards = [key for key, kind in kinds.items() if kind == "leaderboard"]
+    reported: set[tuple[int, int]] = set()
+    for instance in result.instances:
+        body = instance.data.get("report")
+        blocks = body.get("blocks") if isinstance(body, dict) else None
+        for i, block in enumerate(blocks if isinstance(blocks, list) else []):
+            key = block.get("leaderboard") if isinstance(block, dict) else None
+            if not isinstance(key, str) or kinds.get(key) == "leaderboard":
+                continue
+            path = ("report", "blocks", i, "leaderboard")
+            if instance.doc.position(path) in reported:
+                continue
+            reported.add(instance.doc.position(path))
+            if key in kinds:
+                msg = f"{key!r} is a {kinds[key]}, not a leaderboard: a leaderboard block places a leaderboard or one of its variants"
+            else:
+                hint = did_you_mean(key, boards) or (
+                    "; validate the report together with the spec that declares it"
+                )
+                msg = f"no leaderboard has the key {key!r}{hint}"
+            result.problems.append(instance.doc.problem(path, "RG402", msg + instance.label))
 
 
 def _objects(instance: Instance) -> list[ObjectRef]:

@@ -268,8 +268,23 @@ class PanelGrid:
     hide_runsets: bool = False
 
 
+@dataclass(frozen=True)
+class LeaderboardBlock:
+    """A leaderboard's runs table and curves in a report, by the leaderboard's key (or a
+    variant's); `reportgen.compile.leaderboard.embed` turns it into a panel grid."""
+
+    key: str
+
+
 Block: TypeAlias = (
-    Heading | TextBlock | CodeBlock | ListBlock | ImageBlock | MarkerBlock | PanelGrid
+    Heading
+    | TextBlock
+    | CodeBlock
+    | ListBlock
+    | ImageBlock
+    | MarkerBlock
+    | PanelGrid
+    | LeaderboardBlock
 )
 
 

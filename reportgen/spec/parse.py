@@ -135,6 +135,7 @@ class _Reader:
                     base,
                     key=variant["key"],
                     title=variant.get("title") or f"{base.title} · {variant['key']}",
+                    description=variant.get("description", base.description),
                     filter=extra if base.filter is None else and_filters(base.filter, extra),
                     source=self.source((*self.path, "variants", i, "key")),
                 )
@@ -324,6 +325,8 @@ def block(body: dict[str, Any]) -> m.Block:
         return m.ImageBlock(value["url"], value.get("caption", ""))
     if kind in ("hr", "toc"):
         return m.MarkerBlock(kind)
+    if kind == "leaderboard":
+        return m.LeaderboardBlock(value)
     grid_runsets = tuple(runset(r) for r in value.get("runsets") or [{}])
     return m.PanelGrid(
         runsets=grid_runsets,
