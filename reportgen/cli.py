@@ -17,13 +17,13 @@ from typing import Any
 
 import click
 
-from reportgen.helptext import epilog
 from reportgen.options import (
     PATHS,
     STRICT,
     Group,
     color,
     connect_and_build,
+    epilog,
     print_warnings,
     remote_options,
 )
@@ -123,7 +123,7 @@ def build(paths: tuple[str, ...], output: str | None, out: str | None, strict: b
     """
     from reportgen.commands.build import build_views, write_build
     from reportgen.commands.validate import DEFAULT_PATHS
-    from reportgen.flags import named_like_format, warn
+    from reportgen.options import named_like_format, warn
 
     if out is not None:
         warn("build", "--out is deprecated: use -o/--output DIR")
@@ -174,7 +174,7 @@ def plan(
 ) -> int:
     """Show what apply would change, as a diff of W&B's views against the specs."""
     from reportgen.commands import apply as applying
-    from reportgen.flags import format_or_output, write_output
+    from reportgen.options import format_or_output, write_output
     from reportgen.render import PLAN_FORMATS as RENDERERS
     from reportgen.render import plan_text
 

@@ -1,16 +1,28 @@
-"""Options several commands share, and what they set up: spec paths, --strict, the
-options of commands that talk to W&B, and a connected session with the views built.
+"""The edge's shared vocabulary: options several commands take, what they set up, and
+what `--help` ends with.
 
-Part of the edge, with `cli`: the command functions stay short.
+* One flag vocabulary for every command: `-f/--format NAME` is an output format, `-o/--output
+  PATH` a file or directory to write; they never mean each other. Old spellings keep working
+  for one release with a warning on stderr: `plan -o FORMAT` (now `-f FORMAT`) and `build
+  --out DIR` (now `-o DIR`). An `-o` that names a format while being taken as a path is
+  warned about too (`build -o json` writes a directory `json/`): `./json` says a path is meant.
+* Spec paths, --strict, the options of commands that talk to W&B, and a connected session
+  with the views built.
+* Help: the environment a command reads, and example invocations (click rewraps epilog
+  paragraphs; one starting with a line of `\\b` is kept as is).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
+
+from reportgen.problems import ReportgenError
 
 # Strings, not click's Path: click would turn an empty argument into "." (this directory).
 # Not checked by click either: a missing or unreadable path is a problem (RG001) like any
@@ -98,3 +110,108 @@ def color(stream: object) -> bool:
         return False
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
+
+
+# Flag vocabulary
+
+FORMATS = ("text", "parsable", "github", "json", "markdown")
+
+
+def warn(command: str, message: str) -> None:
+    sys.stderr.write(f"reportgen {command}: warning: {message}\n")
+
+
+def format_or_output(
+    command: str, fmt: str | None, output: str | None, formats: tuple[str, ...]
+) -> tuple[str | None, str | None]:
+    """(format, path) from `-f` and `-o`: an `-o` that names one of `formats`, without `-f`,
+    is the old spelling of `-f` (deprecated); otherwise `-o` is a path."""
+    if output is not None and output in formats and fmt is None:
+        warn(
+            command,
+            f"-o/--output {output} names a format: use -f/--format {output} "
+            "(-o/--output FORMAT is deprecated and will mean a file to write)",
+        )
+        return output, None
+    if output is not None:
+        named_like_format(command, output, "file")
+    return fmt, output
+
+
+def named_like_format(command: str, path: str, what: str) -> None:
+    """Warn when a path given to -o is exactly a format's name: probably meant for -f."""
+    if path in FORMATS:
+        warn(
+            command,
+            f"-o/--output {path} writes the {what} {path!r}; -f/--format chooses a format "
+            f"(write -o ./{path} to mean the {what} without this warning)",
+        )
+
+
+def write_output(path: str, text: str) -> None:
+    """Write a command's output to a file, whole or not at all."""
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise ReportgenError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+# Help
+
+ENVIRONMENT = (
+    "WANDB_API_KEY    the W&B API key (else the netrc entry `wandb login` writes)",
+    "WANDB_BASE_URL   the W&B server (else --base-url, else https://api.wandb.ai)",
+    "WANDB_ENTITY     the entity of specs that name none (else your default entity)",
+)
+
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "reportgen": (
+        "reportgen validate specs/",
+        "reportgen plan specs/ -f markdown -o plan.md",
+        "reportgen apply specs/",
+    ),
+    "validate": (
+        "reportgen validate",
+        "reportgen validate specs/ examples/ --strict",
+        "reportgen validate specs/ -f github",
+    ),
+    "build": (
+        "reportgen build",
+        "reportgen build specs/cifar10.yaml -o build/",
+    ),
+    "plan": (
+        "reportgen plan",
+        "reportgen plan specs/ --detailed-exitcode",
+        "reportgen plan specs/ -f markdown -o plan.md",
+    ),
+    "apply": (
+        "reportgen apply",
+        "reportgen apply specs/ --target 'cifar10*'",
+        "reportgen apply specs/ --prune --dry-run",
+    ),
+    "sandbox": (
+        "reportgen sandbox",
+        "reportgen sandbox --port 0 --db /tmp/sandbox.db",
+        "reportgen sandbox --fault 500,rate=30%",
+    ),
+    "schema": (
+        "reportgen schema",
+        "reportgen schema > reportgen.schema.json",
+    ),
+}
+
+
+def epilog(command: str, *, environment: bool = False, examples: tuple[str, ...] = ()) -> str:
+    """The text after a command's options: its environment (if it talks to W&B) and two or
+    three examples (`examples`, else the command's in EXAMPLES)."""
+    parts = []
+    if environment:
+        parts.append("Environment:\n\n\b\n" + "\n".join(f"  {line}" for line in ENVIRONMENT))
+    lines = "\n".join(f"  {line}" for line in examples or EXAMPLES[command])
+    parts.append(f"Examples:\n\n\b\n{lines}")
+    return "\n\n".join(parts)
