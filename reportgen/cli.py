@@ -24,7 +24,11 @@ from reportgen.options import (
     color,
     connect_and_build,
     epilog,
+    internal_error,
     print_warnings,
+    pull_back_paths,
+    pull_notes,
+    pull_options,
     remote_options,
 )
 
@@ -250,6 +254,52 @@ def apply(
     return EXIT_FAILURE if outcome.failed else EXIT_OK
 
 
+@cli.command(epilog=epilog("pull", environment=True))
+@_verbose_option
+@pull_options
+def pull(
+    args: tuple[str, ...],
+    project: str | None,
+    keys: tuple[str, ...],
+    drifted: bool,
+    output: Path | None,
+    force: bool,
+    strict: bool,
+    base_url: str | None,
+    concurrency: int,
+) -> int:
+    """W&B views into specs: URLs (or --project) to new spec files; with --key or --drifted,
+    PATHS (default specs/) are rewritten in place with what W&B has now."""
+    from reportgen.commands import pull as pulling
+    from reportgen.remote.session import connect, resolve_credentials
+
+    if keys or drifted:
+        if project or output or force:
+            raise click.UsageError(
+                "--key/--drifted rewrite spec files in place; drop --project, -o, --force"
+            )
+        failed = pull_back_paths(args, keys, drifted, strict, base_url, concurrency)
+        return EXIT_FAILURE if failed else EXIT_OK
+    if not args and not project:
+        raise click.UsageError("give W&B URLs, --project ENTITY/PROJECT, --key KEY or --drifted")
+    pulling.parse_urls(args)  # bad URLs before credentials
+    if project:
+        pulling.parse_project(project)
+    session = connect(resolve_credentials(base_url))
+    pulled = pulling.pull_views(session, urls=args, project=project, concurrency=concurrency)
+    if strict:
+        pulling.refuse_unrepresented(pulled)
+    if output is None:
+        from reportgen.pull.emit import file_text
+
+        sys.stdout.write(file_text(pulled.parts))
+    else:
+        for path in pulling.write_pulled(pulled, output, force=force):
+            click.echo(str(path))
+    pull_notes(pulled.unrepresented)
+    return EXIT_OK
+
+
 @cli.command(epilog=epilog("schema"))
 def schema() -> int:
     """Print the JSON Schema of spec files (for editors and other tools)."""
@@ -311,28 +361,8 @@ def sandbox(
     return code
 
 
-def _log_path() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "reportgen" / "last-error.log"
-
-
 def _internal_error(exc: BaseException) -> int:
-    import traceback
-
-    from reportgen.remote.secrets import redact
-
-    trace = redact("".join(traceback.format_exception(exc)))
-    log = _log_path()
-    try:
-        log.parent.mkdir(parents=True, exist_ok=True)
-        log.write_text(trace, encoding="utf-8")
-        where = f"; traceback in {log}"
-    except OSError:
-        where = ""
-    if _verbosity:
-        sys.stderr.write(trace)
-    first = redact(str(exc).splitlines()[0]) if str(exc) else ""
-    sys.stderr.write(f"reportgen: internal error: {type(exc).__name__}: {first}{where}\n")
+    internal_error(exc, verbose=_verbosity > 0)
     return EXIT_FAILURE
 
 

@@ -199,6 +199,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "reportgen sandbox --port 0 --db /tmp/sandbox.db",
         "reportgen sandbox --fault 500,rate=30%",
     ),
+    "pull": (
+        "reportgen pull https://wandb.ai/team/proj?nw=abc123 -o specs/",
+        "reportgen pull --project team/proj -o specs/",
+        "reportgen pull --drifted specs/",
+    ),
     "schema": (
         "reportgen schema",
         "reportgen schema > reportgen.schema.json",
@@ -215,3 +220,109 @@ def epilog(command: str, *, environment: bool = False, examples: tuple[str, ...]
     lines = "\n".join(f"  {line}" for line in examples or EXAMPLES[command])
     parts.append(f"Examples:\n\n\b\n{lines}")
     return "\n\n".join(parts)
+
+
+# pull (the command, in cli, stays short)
+
+
+def pull_options(func: Any) -> Any:
+    """The options of `pull`, outermost first."""
+    options = [
+        click.argument(
+            "args",
+            nargs=-1,
+            type=click.Path(path_type=str, readable=False),
+            metavar="URL... | PATH...",
+        ),
+        click.option(
+            "--project", metavar="ENTITY/PROJECT", help="Every saved view and report of a project."
+        ),
+        click.option(
+            "--key",
+            "keys",
+            multiple=True,
+            metavar="KEY",
+            help="Rewrite this object in its spec file with W&B's live state (repeatable).",
+        ),
+        click.option(
+            "--drifted", is_flag=True, help="Rewrite every object edited in W&B since apply."
+        ),
+        click.option(
+            "-o",
+            "--output",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="A .yaml file for all objects, or a directory for one file each (default: stdout).",
+        ),
+        click.option("--force", is_flag=True, help="Overwrite existing output files."),
+        click.option("--strict", is_flag=True, help="Fail if a view holds what specs cannot say."),
+        click.option(
+            "--base-url",
+            default=None,
+            help="W&B server (default: WANDB_BASE_URL, else W&B's cloud).",
+        ),
+        click.option(
+            "--concurrency",
+            type=click.IntRange(1, 32),
+            default=6,
+            show_default=True,
+            help="Requests in flight at once.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def pull_notes(found: list[Any]) -> None:
+    for part, text in found:
+        sys.stderr.write(f"reportgen: {part.kind} {part.key!r} kept {text}\n")
+
+
+def pull_back_paths(
+    paths: tuple[str, ...],
+    keys: tuple[str, ...],
+    drifted: bool,
+    strict: bool,
+    base_url: str | None,
+    concurrency: int,
+) -> bool:
+    """Rewrite objects in their spec files with W&B's state; whether any failed."""
+    from reportgen.commands import apply as applying
+    from reportgen.commands.pull_back import pull_back
+
+    session, views = connect_and_build(paths, base_url, strict=False)
+    options = applying.Options(concurrency=concurrency)
+    made, _ = applying.plan(session, views, options)
+    result = pull_back(made, keys=keys, drifted=drifted, strict=strict)
+    for line in result.lines():
+        click.echo(line)
+    return result.failed
+
+
+# internal errors
+
+
+def log_path() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "reportgen" / "last-error.log"
+
+
+def internal_error(exc: BaseException, *, verbose: bool) -> None:
+    """One line on stderr; the traceback in the log file, and on stderr with -v."""
+    import traceback
+
+    from reportgen.remote.secrets import redact
+
+    trace = redact("".join(traceback.format_exception(exc)))
+    log = log_path()
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(trace, encoding="utf-8")
+        where = f"; traceback in {log}"
+    except OSError:
+        where = ""
+    if verbose:
+        sys.stderr.write(trace)
+    first = redact(str(exc).splitlines()[0]) if str(exc) else ""
+    sys.stderr.write(f"reportgen: internal error: {type(exc).__name__}: {first}{where}\n")

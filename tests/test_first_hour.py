@@ -143,7 +143,7 @@ TYPO = (
 TYPO_WARNING = (
     "{file}:6:13: [warning] 'cfg.learning_rate' is read as the summary metric "
     "'cfg.learning_rate'; did you mean 'config.learning_rate'? (to mean that summary metric, "
-    "write 'summary.cfg.learning_rate') (RG311)\n"
+    "write 'summary.cfg.learning_rate') (RG312)\n"
 )
 
 

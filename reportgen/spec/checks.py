@@ -124,10 +124,10 @@ class _Checker:
         self.problems.append(problem if level is Level.ERROR else replace(problem, level=level))
 
     def typo(self, text: str, path: JsonPath, start: int = 0) -> None:
-        """A bare name that reads like a misspelt prefix (`cfg.lr`): a warning (RG311)."""
+        """A bare name that reads like a misspelt prefix (`cfg.lr`): a warning (RG312)."""
         found = prefix_typo(text, start)
         if found is not None:
-            self.add(path, "RG311", prefix_typo_message(*found), start, level=Level.WARNING)
+            self.add(path, "RG312", prefix_typo_message(*found), start, level=Level.WARNING)
 
     # kinds
 
