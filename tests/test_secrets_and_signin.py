@@ -21,7 +21,7 @@ from reportgen import cli
 from reportgen.problems import ReportgenError
 from reportgen.remote.client import RetryPolicy
 from reportgen.remote.secrets import redact, register_secret
-from reportgen.remote.session import connect, resolve_credentials
+from reportgen.remote.session import connect, endpoint, resolve_credentials
 from reportgen.sandbox import Sandbox
 from reportgen.sandbox.faults import Fault
 
@@ -126,3 +126,20 @@ def test_sign_in_is_retried_by_the_retry_policy(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.splitlines()[-1].startswith("Plan: 4 to create")
     assert (fired, viewer) == (1, 2), "the failed sign-in was tried again, once"
+
+
+def test_reaching_goes_where_wandb_would_connect(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through the proxy the environment names, except for NO_PROXY hosts and loopback."""
+    for name in ("http_proxy", "https_proxy", "no_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    assert endpoint("https://api.wandb.ai") == ("api.wandb.ai", 443, "")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
+    assert endpoint("https://api.wandb.ai") == (
+        "proxy.corp",
+        3128,
+        " (through the proxy http://proxy.corp:3128)",
+    )
+    assert endpoint("http://127.0.0.1:8765")[:2] == ("127.0.0.1", 8765)
+    monkeypatch.setenv("NO_PROXY", "wandb.example.com")
+    assert endpoint("https://wandb.example.com:8443")[:2] == ("wandb.example.com", 8443)

@@ -8,6 +8,7 @@ including the sandbox for trying reportgen without an account.
 
 from __future__ import annotations
 
+import ipaddress
 import netrc
 import os
 import socket
@@ -173,12 +174,20 @@ def endpoint(url: str) -> tuple[str, int, str]:
     parsed = urlparse(url)
     host = parsed.hostname or ""
     proxy = urllib.request.getproxies().get(parsed.scheme)
-    if proxy and not urllib.request.proxy_bypass(host):
+    # wandb-core (Go's ProxyFromEnvironment) never sends loopback traffic to a proxy.
+    if proxy and not _loopback(host) and not urllib.request.proxy_bypass(host):
         through = urlparse(proxy if "://" in proxy else f"http://{proxy}")
         if through.hostname:
             default = 443 if through.scheme == "https" else 80
             return through.hostname, through.port or default, f" (through the proxy {proxy})"
     return host, parsed.port or (443 if parsed.scheme == "https" else 80), ""
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _why(exc: OSError) -> str:
@@ -192,7 +201,7 @@ def _why(exc: OSError) -> str:
 
 
 def _hint(host: str) -> str:
-    if host in ("127.0.0.1", "localhost", "::1"):
+    if _loopback(host):
         return " (is `reportgen sandbox` running? It prints the WANDB_BASE_URL to use)"
     return " (check WANDB_BASE_URL or --base-url, and the network)"
 
