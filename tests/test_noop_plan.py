@@ -154,3 +154,45 @@ def test_what_pull_adds_is_part_of_the_source_digest(
         "loss"
     )
     assert plan_process(spec) == "0 False"
+
+
+BOARD = """\
+leaderboard:
+  key: placed-board
+  title: Board
+  project: placed
+  metrics: [accuracy max]
+  curves: {y: accuracy, top: 5}
+  publish: [workspace]
+"""
+NOTES = """\
+report:
+  key: placed-notes
+  title: Notes
+  project: placed
+  blocks:
+    - p: The board.
+    - leaderboard: placed-board
+"""
+
+
+def test_a_report_is_made_from_the_leaderboards_it_places(
+    sb: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`- leaderboard: KEY` of a leaderboard in another file (read after the report's): a
+    no-op plan compiles nothing; a change to the leaderboard alone updates the report too."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "a-notes.yaml").write_text(NOTES)
+    (specs / "z-board.yaml").write_text(BOARD)
+    assert run(["apply", str(specs)]) == 0
+    assert plan_process(specs) == "0 False"
+
+    (specs / "z-board.yaml").write_text(BOARD.replace("top: 5", "top: 3"))
+    capsys.readouterr()
+    assert run(["plan", str(specs), "--detailed-exitcode"]) == 2
+    out = capsys.readouterr().out
+    updated = sorted(line.split()[3] for line in out.splitlines() if line.startswith("~ update"))
+    assert updated == ["placed-board", "placed-notes"]
+    assert run(["apply", str(specs)]) == 0
+    assert plan_process(specs) == "0 False"

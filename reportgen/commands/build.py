@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -69,6 +69,7 @@ class Declared:
     digest: str  # `source_digest` of what it is compiled from
     origin: Origin
     adopt: tuple[str, ...] = ()  # ids of views made outside reportgen it may adopt (pull)
+    boards: tuple[str, ...] = ()  # keys of the leaderboards a report places (`- leaderboard:`)
 
     @property
     def view_type(self) -> str:
@@ -78,6 +79,18 @@ class Declared:
     def identity(self) -> tuple[str, str, str, str]:
         """(entity, project, view type, key): one W&B view per identity."""
         return (self.entity, self.project, self.view_type, self.key)
+
+
+@dataclass(frozen=True)
+class Board:
+    """Where a leaderboard (or a variant) is declared, for the reports that place it, and
+    the digest of what its runs table and curves are made from."""
+
+    path: Path
+    display: str
+    document: int
+    instance: int
+    digest: str
 
 
 @dataclass
@@ -130,22 +143,27 @@ class Declarations:
 
     views: list[Declared] = field(default_factory=list)
     environ: Mapping[str, str] = field(default_factory=dict)
+    boards: dict[str, Board] = field(default_factory=dict)  # every leaderboard, by key
 
     def compile(self, declared: Sequence[Declared]) -> Iterator[tuple[Declared, BuiltView]]:
-        """Compile views, reading each file once; raises ReportgenError with every view that
-        wandb-workspaces refuses (RG310), after the others were yielded."""
+        """Compile views, reading each file once (and the files of the leaderboards its
+        reports place); raises ReportgenError with every view that wandb-workspaces refuses
+        (RG310), after the others were yielded."""
         problems: list[Problem] = []
         ordered = sorted(declared, key=lambda d: _order(d.origin))
         for path, group in groupby(ordered, key=lambda d: d.origin.path):
             wanted = list(group)
-            models = _reload(path, wanted[0].origin.display, self.environ)
+            models, boards = _reload(path, wanted[0].origin.display, self.environ)
+            placed = {path: boards}  # the leaderboards of files read for this one
             for item in wanted:
                 found = models.get(_place(item.origin))
-                if found is None or found[1] != item.digest:
+                if found is None or _placing(found[1], item.boards, self.boards) != item.digest:
                     raise ReportgenError(
                         f"{item.origin.display} changed while reportgen was running; run again"
                     )
                 view = found[0]
+                if item.boards:
+                    view = leaderboard.embed(view, self._placed(item.boards, placed))
                 try:
                     built = BuiltView(view, compile_one(view))
                 except ReportgenError as exc:
@@ -155,17 +173,37 @@ class Declarations:
         if problems:
             raise ReportgenError("W&B cannot store some specs as written", problems)
 
+    def _placed(
+        self, keys: Sequence[str], read: dict[Path, dict[str, tuple[m.Leaderboard, str]]]
+    ) -> dict[str, m.Leaderboard]:
+        """The leaderboards of `keys`, read again from their files (`read` keeps each file's)."""
+        found: dict[str, m.Leaderboard] = {}
+        for key in keys:
+            board = self.boards[key]
+            if board.path not in read:
+                read[board.path] = _reload(board.path, board.display, self.environ)[1]
+            again = read[board.path].get(key)
+            if again is None or again[1] != board.digest:
+                raise ReportgenError(
+                    f"{board.display} changed while reportgen was running; run again"
+                )
+            found[key] = again[0]
+        return found
+
 
 def declare_views(
     paths: Sequence[str | os.PathLike[str]],
     environ: Mapping[str, str] | None = None,
     *,
     default_entity: Callable[[], str | None] | None = None,
+    warn: Callable[[list[Problem]], None] | None = None,
+    strict: bool = False,
 ) -> Declarations:
     """Validate and parse; raise ReportgenError with every problem if any.
 
     `default_entity` is asked (it may cost a request) only once every spec is valid, and
-    only if a spec names no entity and the environment has no WANDB_ENTITY."""
+    only if a spec names no entity and the environment has no WANDB_ENTITY. Warnings go to
+    `warn` when the specs are otherwise fine; with `strict` they are errors."""
     env: Mapping[str, str] = os.environ if environ is None else environ
     declarations = Declarations(environ=env)
     problems: list[Problem] = []
@@ -174,38 +212,55 @@ def declare_views(
 
     def declare(path: Path, instance: Instance, index: int) -> None:
         try:
-            views = _views(instance, offline)
+            specs = parse_instances([instance], offline)
         except _DefaultEntityNeeded:
             waiting.append((path, instance.doc.file, instance.doc.index, index))
             return
         except ReportgenError as exc:
             problems.extend(exc.problems)
             return
-        _add(declarations, path, instance, index, views)
+        _add(declarations, path, instance, index, specs)
 
     result = validate_paths(paths, on_instance=declare)
-    if not result.ok:
+    if not result.ok or (strict and result.problems):
         raise ReportgenError("the specs have problems", result.problems)
+    if result.problems and warn is not None:
+        warn(result.problems)
     if waiting and default_entity is not None:
         entity = default_entity()
         declarations.environ = {**env, "WANDB_ENTITY": entity} if entity else env
         for path, display, document, index in waiting:
             instance = _instances(path, display)[(document, index)]
             try:
-                _add(declarations, path, instance, index, _views(instance, declarations.environ))
+                specs = parse_instances([instance], declarations.environ)
             except ReportgenError as exc:
                 problems.extend(exc.problems)
+                continue
+            _add(declarations, path, instance, index, specs)
         declarations.views.sort(key=lambda d: _order(d.origin))
     if problems:
         raise ReportgenError(f"{len(problems)} problem(s) resolving the environment", problems)
+    # A report that places leaderboards is made from them too (validation made sure that
+    # every key names one).
+    declarations.views = [
+        replace(d, digest=_placing(d.digest, d.boards, declarations.boards)) if d.boards else d
+        for d in declarations.views
+    ]
     return declarations
 
 
 def build_views(
-    paths: Sequence[str | os.PathLike[str]], environ: Mapping[str, str] | None = None
+    paths: Sequence[str | os.PathLike[str]],
+    environ: Mapping[str, str] | None = None,
+    *,
+    warn: Callable[[list[Problem]], None] | None = None,
+    strict: bool = False,
 ) -> list[BuiltView]:
-    """Declare and compile every view; raise ReportgenError with every problem if any."""
-    declarations = declare_views(paths, environ)
+    """Declare and compile every view; raise ReportgenError with every problem if any.
+
+    Warnings go to `warn` when the specs are otherwise fine; with `strict` they are errors.
+    """
+    declarations = declare_views(paths, environ, warn=warn, strict=strict)
     return [built for _, built in declarations.compile(declarations.views)]
 
 
@@ -253,17 +308,21 @@ class _NoDefaultEntity(Mapping[str, str]):
         return len(self._environ)
 
 
-def _views(instance: Instance, environ: Mapping[str, str]) -> list[m.View]:
-    specs = parse_instances([instance], environ)
+def _views(specs: list[m.Spec]) -> list[m.View]:
     views: list[m.View] = []
     for spec in specs:
         views.extend(leaderboard.views(spec) if isinstance(spec, m.Leaderboard) else [spec])
     return views
 
 
+def _objects(instance: Instance) -> dict[str, str]:
+    return {kind: digest(body) for kind, body in instance.data.items() if kind in KINDS}
+
+
 def _digests(instance: Instance, views: list[m.View]) -> list[str]:
-    """Each view's `source_digest`: its object as stamped, where it lives, which view it is."""
-    objects = {kind: digest(body) for kind, body in instance.data.items() if kind in KINDS}
+    """Each view's `source_digest`: its object as stamped, where it lives, which view it is.
+    (A report that places leaderboards: see `_placing`.)"""
+    objects = _objects(instance)
     return [
         source_digest(
             {
@@ -278,9 +337,39 @@ def _digests(instance: Instance, views: list[m.View]) -> list[str]:
     ]
 
 
+def _board_digests(instance: Instance, specs: list[m.Spec]) -> dict[str, str]:
+    """Each leaderboard's (and variant's) digest: its object as stamped, where it lives."""
+    objects = _objects(instance)
+    return {
+        spec.key: digest(
+            {"object": objects, "entity": spec.entity, "project": spec.project, "key": spec.key}
+        )
+        for spec in specs
+        if isinstance(spec, m.Leaderboard)
+    }
+
+
+def _placing(own: str, keys: Sequence[str], boards: Mapping[str, Board]) -> str:
+    """The source digest of a view that places the leaderboards `keys`: its own and theirs."""
+    if not keys:
+        return own
+    return digest({"source": own, "boards": [[key, boards[key].digest] for key in keys]})
+
+
+def _placed_keys(view: m.View) -> tuple[str, ...]:
+    if not isinstance(view, m.Report):
+        return ()
+    return tuple(b.key for b in view.blocks if isinstance(b, m.LeaderboardBlock))
+
+
 def _add(
-    declarations: Declarations, path: Path, instance: Instance, index: int, views: list[m.View]
+    declarations: Declarations, path: Path, instance: Instance, index: int, specs: list[m.Spec]
 ) -> None:
+    for key, board_digest in _board_digests(instance, specs).items():
+        declarations.boards[key] = Board(
+            path, instance.doc.file, instance.doc.index, index, board_digest
+        )
+    views = _views(specs)
     digests = _digests(instance, views)
     for number, view in enumerate(views):
         origin = Origin(path, instance.doc.file, instance.doc.index, index, number)
@@ -296,6 +385,7 @@ def _add(
                 digest=digests[number],
                 origin=origin,
                 adopt=view.adopt,
+                boards=_placed_keys(view),
             )
         )
 
@@ -322,17 +412,24 @@ def _instances(path: Path, display: str) -> dict[tuple[int, int], Instance]:
 
 def _reload(
     path: Path, display: str, environ: Mapping[str, str]
-) -> dict[tuple[int, int, int], tuple[m.View, str]]:
-    """A file's views again, each with its source digest."""
+) -> tuple[dict[tuple[int, int, int], tuple[m.View, str]], dict[str, tuple[m.Leaderboard, str]]]:
+    """A file's views again, each with its own source digest (before `_placing`), and its
+    leaderboards, each with its digest."""
     views: dict[tuple[int, int, int], tuple[m.View, str]] = {}
+    boards: dict[str, tuple[m.Leaderboard, str]] = {}
     for (document, index), instance in _instances(path, display).items():
         try:
-            parsed = _views(instance, environ)
+            specs = parse_instances([instance], environ)
         except ReportgenError:
             continue  # not declared: validation or the environment refused it
+        digests = _board_digests(instance, specs)
+        for spec in specs:
+            if isinstance(spec, m.Leaderboard):
+                boards[spec.key] = (spec, digests[spec.key])
+        parsed = _views(specs)
         for number, pair in enumerate(zip(parsed, _digests(instance, parsed), strict=True)):
             views[(document, index, number)] = pair
-    return views
+    return views, boards
 
 
 def _problem(view: m.View, code: str, message: str) -> Problem:

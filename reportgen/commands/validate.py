@@ -4,7 +4,8 @@ Pure library code: returns problems and the objects found, never prints or exits
 It must not import wandb (its start-up time would dominate a pre-commit hook).
 
 Memory stays constant per file: each file is loaded, checked and released; what the
-cross-file checks need (each object's key, kind and position) is all that is kept. A
+cross-file checks need (each object's key, kind and position, and each leaderboard block's
+key and position) is all that is kept. A
 caller that needs more (build, plan) receives each clean instance through `on_instance`
 while its file is still loaded.
 """
@@ -21,6 +22,7 @@ from reportgen.spec.checks import check
 from reportgen.spec.expand import KINDS, Instance, expand
 from reportgen.spec.files import find_spec_files
 from reportgen.spec.load import JsonPath, load_file
+from reportgen.spec.refs import did_you_mean
 from reportgen.spec.schema import matrix_problems, schema_problems, whole_numbers
 
 DEFAULT_PATHS = (Path("specs"),)
@@ -41,10 +43,22 @@ class ObjectRef:
     project: str = ""
 
 
+@dataclass(frozen=True)
+class BlockRef:
+    """Where a report's `- leaderboard: KEY` block names a leaderboard (checked at the end)."""
+
+    key: str
+    file: str
+    line: int
+    col: int
+    label: str = ""
+
+
 @dataclass
 class ValidationResult:
     files: list[str] = field(default_factory=list)
     objects: list[ObjectRef] = field(default_factory=list)
+    leaderboard_blocks: list[BlockRef] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -65,9 +79,9 @@ def validate_paths(
     cannot be listed, is an error (RG001): validation then fails, so that nothing is built
     or applied from a partial view of the specs.
 
-    `on_instance(path, instance, index)` receives every instance without problems of its
+    `on_instance(path, instance, index)` receives every instance without errors of its
     own (the `index`-th of its document), whole numbers made ints, while its file is loaded;
-    problems across files (duplicate keys) are known only at the end.
+    problems across files (duplicate keys, leaderboard blocks) are known only at the end.
     """
     result = ValidationResult()
     found = find_spec_files(paths)
@@ -79,6 +93,7 @@ def validate_paths(
     for file in found.files:
         _validate_file(file, result, on_instance)
     _check_duplicate_keys(result)
+    _check_leaderboard_blocks(result)
     result.problems = sorted(set(result.problems))
     return result
 
@@ -111,15 +126,18 @@ def _validate_file(path: Path, result: ValidationResult, on_instance: OnInstance
             if not shape:
                 whole_numbers(instance)
                 result.objects.extend(_objects(instance))
-                if on_instance is not None and not own:
+                result.leaderboard_blocks.extend(_leaderboard_blocks(instance))
+                if on_instance is not None and not has_errors(own):
                     on_instance(path, instance, index)
 
 
 def _check_duplicate_keys(result: ValidationResult) -> None:
+    """Keys are unique across all specs, and unique ignoring case: build writes one file per
+    key, and on case-insensitive file systems (macOS, Windows) `A` and `a` are one file."""
     first: dict[str, ObjectRef] = {}
     reported: set[tuple[str, int, int]] = set()
     for obj in result.objects:
-        seen = first.setdefault(obj.key, obj)
+        seen = first.setdefault(obj.key.lower(), obj)
         if seen is obj:
             continue
         # A key without ${{ matrix.x }} repeats in every instance: report it once.
@@ -128,8 +146,51 @@ def _check_duplicate_keys(result: ValidationResult) -> None:
             continue
         reported.add(position)
         where = f"{seen.file}:{seen.line}:{seen.col}"
-        msg = f"duplicate key {obj.key!r}: also used at {where}{obj.label}"
+        if seen.key == obj.key:
+            msg = f"duplicate key {obj.key!r}: also used at {where}{obj.label}"
+        else:
+            msg = (
+                f"key {obj.key!r} differs from {seen.key!r} (at {where}) only in case: "
+                "build writes one file per key, and macOS and Windows file systems "
+                f"would take them for one; rename one of them{obj.label}"
+            )
         result.problems.append(Problem(obj.file, obj.line, obj.col, "RG401", msg))
+
+
+def _check_leaderboard_blocks(result: ValidationResult) -> None:
+    """A report's `- leaderboard: KEY` names a leaderboard (or a variant) among the specs."""
+    kinds = {obj.key: obj.kind for obj in result.objects}
+    boards = [key for key, kind in kinds.items() if kind == "leaderboard"]
+    reported: set[tuple[str, int, int]] = set()
+    for block in result.leaderboard_blocks:
+        key = block.key
+        if kinds.get(key) == "leaderboard":
+            continue
+        if (block.file, block.line, block.col) in reported:
+            continue
+        reported.add((block.file, block.line, block.col))
+        if key in kinds:
+            msg = f"{key!r} is a {kinds[key]}, not a leaderboard: a leaderboard block places a leaderboard or one of its variants"
+        else:
+            hint = did_you_mean(key, boards) or (
+                "; validate the report together with the spec that declares it"
+            )
+            msg = f"no leaderboard has the key {key!r}{hint}"
+        result.problems.append(
+            Problem(block.file, block.line, block.col, "RG402", msg + block.label)
+        )
+
+
+def _leaderboard_blocks(instance: Instance) -> list[BlockRef]:
+    body = instance.data.get("report")
+    blocks = body.get("blocks") if isinstance(body, dict) else None
+    found: list[BlockRef] = []
+    for i, block in enumerate(blocks if isinstance(blocks, list) else []):
+        key = block.get("leaderboard") if isinstance(block, dict) else None
+        if isinstance(key, str):
+            line, col = instance.doc.position(("report", "blocks", i, "leaderboard"))
+            found.append(BlockRef(key, instance.doc.file, line, col, instance.label))
+    return found
 
 
 def _objects(instance: Instance) -> list[ObjectRef]:
