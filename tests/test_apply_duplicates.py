@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from reportgen.commands.apply import Options, Outcome, apply
-from reportgen.commands.build import BuiltView, build_views
+from reportgen.commands.build import Declarations, declare_views
 from reportgen.remote.identity import parse_marker, view_url
 from reportgen.remote.session import Credentials, Session, connect
 from reportgen.sandbox import UPSERT_INSERT, VIEW_UPSERT_MODES, Sandbox
@@ -62,8 +62,8 @@ def leaderboard(key: str, project: str) -> str:
     return f"leaderboard:\n  key: {key}\n  title: {key}\n  project: {project}\n  metrics: [accuracy max]\n"
 
 
-def build(spec_dir: Path, server: Sandbox, project: str) -> list[BuiltView]:
-    return build_views([spec_dir], environ={"WANDB_ENTITY": server.entity, "RACE_PROJECT": project})
+def build(spec_dir: Path, server: Sandbox, project: str) -> Declarations:
+    return declare_views([spec_dir], environ={"WANDB_ENTITY": server.entity, "RACE_PROJECT": project})
 
 
 def listed(sb: Sandbox, project: str, app_url: str) -> dict[tuple[str, str], list[str]]:
@@ -155,7 +155,7 @@ def test_thirty_percent_lost_responses_leave_one_view_per_key_and_type(
     keys = [f"lost-{i}" for i in range(4)]
     for key in keys:
         (folder / f"{key}.yaml").write_text(leaderboard(key, project))
-    views = build_views([folder], environ={"WANDB_ENTITY": server.entity})
+    views = declare_views([folder], environ={"WANDB_ENTITY": server.entity})
     writes = ("UpsertView2", "deleteView", "CreateProject")
     server.set_faults(*(Fault("drop_after", op=op, rate=0.3) for op in writes), seed=14)
     try:
@@ -179,7 +179,7 @@ def test_every_lost_create_is_one_extra_copy_removed(
     (and the copy kept is the first, whose id is the lower)."""
     project = "every-create-lost"
     (tmp_path / "lb.yaml").write_text(leaderboard("lost", project))
-    views = build_views([tmp_path], environ={"WANDB_ENTITY": server.entity})
+    views = declare_views([tmp_path], environ={"WANDB_ENTITY": server.entity})
     server.reset_stats()
     server.set_faults(Fault("drop_after", op="UpsertView2", times=2))
     try:
