@@ -63,7 +63,9 @@ def leaderboard(key: str, project: str) -> str:
 
 
 def build(spec_dir: Path, server: Sandbox, project: str) -> Declarations:
-    return declare_views([spec_dir], environ={"WANDB_ENTITY": server.entity, "RACE_PROJECT": project})
+    return declare_views(
+        [spec_dir], environ={"WANDB_ENTITY": server.entity, "RACE_PROJECT": project}
+    )
 
 
 def listed(sb: Sandbox, project: str, app_url: str) -> dict[tuple[str, str], list[str]]:
