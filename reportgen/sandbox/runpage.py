@@ -93,9 +93,15 @@ class RunQueries:
         self._counts: OrderedDict[tuple[Any, ...], int] = OrderedDict()
         self._counts_lock = threading.Lock()
 
+    def _compile(self, filters: str | None) -> Compiled:
+        with self._db.read() as conn:
+            rows = conn.execute("SELECT doc, key FROM array_keys").fetchall()
+        arrays = frozenset((row["doc"], row["key"]) for row in rows)
+        return compile_filter(parse_filters(filters), arrays)
+
     def count(self, project_pk: int, filters: str | None) -> int:
         """``runCount(filters)``: computed once per project, filters and database state."""
-        compiled = compile_filter(parse_filters(filters))
+        compiled = self._compile(filters)
         key = (project_pk, filters or "", self._db.generation())
         with self._counts_lock:
             if key in self._counts:
@@ -124,7 +130,7 @@ class RunQueries:
     ) -> tuple[list[tuple[Row, Cursor]], bool]:
         """Up to ``first`` runs after the cursor ``after``, each with its cursor, and
         whether more follow."""
-        compiled = compile_filter(parse_filters(filters))
+        compiled = self._compile(filters)
         sort = parse_order(order)
         cursor = Cursor.decode(after) if after else None
         limit = None if first is None else max(first, 0)
