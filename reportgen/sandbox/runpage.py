@@ -27,6 +27,7 @@ from reportgen.sandbox.db import Database, Row, StoreError
 from reportgen.sandbox.paths import Access, resolve
 from reportgen.sandbox.runquery import Compiled, compile_filter, parse_filters
 from reportgen.sandbox.sortindex import SortIndexes
+from reportgen.sandbox.stats import Stats
 from reportgen.sandbox.values import TIERS, VALUED
 
 _CURSOR = "RunCursor:"
@@ -87,9 +88,10 @@ class Cursor:
 class RunQueries:
     """Filtered, ordered pages and counts of a project's runs."""
 
-    def __init__(self, db: Database, indexes: SortIndexes) -> None:
+    def __init__(self, db: Database, indexes: SortIndexes, stats: Stats) -> None:
         self._db = db
         self._indexes = indexes
+        self._stats = stats
         self._counts: OrderedDict[tuple[Any, ...], int] = OrderedDict()
         self._counts_lock = threading.Lock()
 
@@ -106,6 +108,7 @@ class RunQueries:
         with self._counts_lock:
             if key in self._counts:
                 self._counts.move_to_end(key)
+                self._stats.record_count(cached=True)
                 return self._counts[key]
         with self._db.read() as conn:
             for access in compiled.paths:
@@ -114,6 +117,7 @@ class RunQueries:
                 f"SELECT count(*) AS n FROM runs WHERE project_id = ? AND {compiled.sql}",
                 (project_pk, *compiled.params),
             ).fetchone()
+        self._stats.record_count(cached=False)
         with self._counts_lock:
             self._counts[key] = int(row["n"])
             while len(self._counts) > _COUNTS_KEPT:
