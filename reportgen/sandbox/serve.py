@@ -67,7 +67,11 @@ def run_foreground(
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        print(f"W&B sandbox at {sandbox.base_url} (entity {sandbox.entity!r}, data in {path})")
+        host, bound = sandbox.bound_address
+        print(
+            f"W&B sandbox at {sandbox.base_url} (listening on {host}:{bound}, "
+            f"entity {sandbox.entity!r}, data in {path})"
+        )
         print(f"export WANDB_BASE_URL={sandbox.base_url}")
         print(f"export WANDB_API_KEY={sandbox.api_key}", flush=True)
         if view_upsert != UPSERT_BY_NAME:
