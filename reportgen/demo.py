@@ -5,7 +5,7 @@
 3. validate specs/;
 4. apply them: the W&B workspace views and reports are created;
 5. plan: nothing left to change (a second apply would write nothing);
-6. print where to look, and stop the sandbox.
+6. print where to look, stop the sandbox, and say how to get `reportgen` on the PATH.
 """
 
 from __future__ import annotations
@@ -60,10 +60,25 @@ def main() -> int:
             "- specs/cifar10.yaml: the seed leaderboard, two views each for it and its ResNet50 variant\n"
             "- `reportgen build` writes the exact view JSON apply sends into build/ (no credentials)\n"
             "- the URLs above pointed at this demo's sandbox, which stops now; keep one running"
-            " with `reportgen sandbox` (it prints the two export lines), or set WANDB_API_KEY"
+            " with `reportgen sandbox` (it prints the three export lines), or set WANDB_API_KEY"
             " to apply to your own W&B"
         )
+    print(f"\n{on_path_line()}")
     return 0
+
+
+def on_path_line() -> str:
+    """How to get `reportgen` on the PATH: the line README's quick start ends with."""
+    if sys.prefix == sys.base_prefix:  # not in a virtual environment
+        return "reportgen: `pip install .` puts the `reportgen` command on your PATH"
+    where = (
+        os.path.relpath(sys.prefix) if Path(sys.prefix).is_relative_to(Path.cwd()) else sys.prefix
+    )
+    activate = Path(where) / ("Scripts" if os.name == "nt" else "bin") / "activate"
+    return (
+        f"reportgen is installed in {where}: run `. {activate.as_posix()}` to put the `reportgen`"
+        " command on your PATH (or `pip install .` into an environment of your own)"
+    )
 
 
 if __name__ == "__main__":

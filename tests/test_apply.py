@@ -247,7 +247,7 @@ def test_a_create_that_never_answers_is_found_not_repeated(sb: Sandbox, specs: P
     may exist all the same: apply lists the scope again and finds it instead of creating
     a second one. The transport is the seam apply receives; the server is the sandbox."""
     from reportgen.commands.apply import Options, apply
-    from reportgen.commands.build import build_views
+    from reportgen.commands.build import declare_views
     from reportgen.remote.client import Remote, RemoteError, RetryPolicy
     from reportgen.remote.session import Session
 
@@ -269,8 +269,8 @@ def test_a_create_that_never_answers_is_found_not_repeated(sb: Sandbox, specs: P
 
     remote = Remote(transport, classify, RetryPolicy(sleep=lambda _: None))
     session = Session(remote=remote, app_url=sb.base_url, default_entity=sb.entity)
-    views = build_views([specs], environ={"WANDB_ENTITY": sb.entity})
-    outcome = apply(session, views, Options())
+    declarations = declare_views([specs], environ={"WANDB_ENTITY": sb.entity})
+    outcome = apply(session, declarations, Options())
 
     assert not outcome.failed and outcome.count("created") == 4 and len(lost) == 2
     assert sb.stats()["operations"]["UpsertView2"] == 4  # the lost two were not sent again
@@ -294,8 +294,8 @@ def test_api_key_is_never_printed(
 ) -> None:
     """At every verbosity, on success and on each kind of failure."""
     assert run(["-v", "apply", str(specs)]) == 0
-    assert run(["-vv", "plan", str(specs), "-o", "json"]) == 0
-    assert run(["plan", "-vv", str(specs), "-o", "markdown"]) == 0
+    assert run(["-vv", "plan", str(specs), "-f", "json"]) == 0
+    assert run(["plan", "-vv", str(specs), "-f", "markdown"]) == 0
     (specs / "cifar10.yaml").write_text(
         (specs / "cifar10.yaml").read_text().replace("top: 5", "top: 0")
     )
@@ -306,10 +306,10 @@ def test_api_key_is_never_printed(
 
 
 def test_plan_formats(sb: Sandbox, specs: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(["plan", str(specs), "-o", "json"]) == 0
+    assert run(["plan", str(specs), "-f", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["summary"]["create"] == 4 and data["summary"]["changes"] is True
-    assert run(["plan", str(specs), "-o", "markdown"]) == 0
+    assert run(["plan", str(specs), "-f", "markdown"]) == 0
     md = capsys.readouterr().out
     assert md.startswith("### reportgen plan") and "| + | create | workspace | `cifar10` |" in md
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
-from reportgen.problems import Problem
+from reportgen.problems import Level, Problem
 from reportgen.spec.expand import Instance, reported_references
-from reportgen.spec.filters import BoolOp, FilterError, Node, check_nesting, parse_filter
+from reportgen.spec.filters import BoolOp, FilterError, Node, check_nesting, parse_filter, walk
 from reportgen.spec.load import JsonPath
 from reportgen.spec.refs import (
     LIBRARY_RENAMES,
@@ -24,6 +25,8 @@ from reportgen.spec.refs import (
     Section,
     parse_ref,
     parse_whole_ref,
+    prefix_typo,
+    prefix_typo_message,
 )
 
 SORT_DIRECTIONS = ("asc", "desc")
@@ -107,13 +110,24 @@ class _Checker:
         self.problems: list[Problem] = []
 
     def add(
-        self, path: JsonPath, code: str, message: str, offset: int | None = None, key: bool = False
+        self,
+        path: JsonPath,
+        code: str,
+        message: str,
+        offset: int | None = None,
+        key: bool = False,
+        level: Level = Level.ERROR,
     ) -> None:
         if offset is not None:
             offset = self.instance.template_offset(path, offset)
-        self.problems.append(
-            self.doc.problem(path, code, message + self.label, offset=offset, key=key)
-        )
+        problem = self.doc.problem(path, code, message + self.label, offset=offset, key=key)
+        self.problems.append(problem if level is Level.ERROR else replace(problem, level=level))
+
+    def typo(self, text: str, path: JsonPath, start: int = 0) -> None:
+        """A bare name that reads like a misspelt prefix (`cfg.lr`): a warning (RG312)."""
+        found = prefix_typo(text, start)
+        if found is not None:
+            self.add(path, "RG312", prefix_typo_message(*found), start, level=Level.WARNING)
 
     # kinds
 
@@ -161,6 +175,7 @@ class _Checker:
             except RefError as exc:
                 self.add(where, "RG301", exc.message, exc.offset)
                 continue
+            self.typo(text, where)
             if ref.section is not Section.SUMMARY:
                 self.add(
                     where,
@@ -267,6 +282,7 @@ class _Checker:
         except RefError as exc:
             self.add(path, "RG302", exc.message, exc.offset)
             return
+        self.typo(text, path)
         if ref.section is Section.RUN and not ref.attribute.sortable:
             self.add(path, "RG304", f"runs cannot be sorted by {ref}", 0)
         elif ref in seen:
@@ -302,10 +318,13 @@ class _Checker:
 
     def ref(self, text: str, path: JsonPath, *, key: bool = False) -> Ref | None:
         try:
-            return parse_whole_ref(text)
+            ref = parse_whole_ref(text)
         except RefError as exc:
             self.add(path, "RG301", exc.message, None if key else exc.offset, key=key)
             return None
+        if not key:
+            self.typo(text, path)
+        return ref
 
     def filter(self, text: Any, path: JsonPath) -> Node | None:
         if not isinstance(text, str):
@@ -315,6 +334,8 @@ class _Checker:
         except FilterError as exc:
             self.add(path, "RG201", exc.message, exc.offset)
             return None
+        for comparison in walk(tree):
+            self.typo(text, path, comparison.start)
         return tree if self.depth(tree, path) else None
 
     def depth(self, tree: Node, path: JsonPath, *, combined: bool = False) -> bool:

@@ -8,7 +8,7 @@ immutable; references and filters are parsed (`Ref`, filter trees), not strings.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from reportgen.spec.filters import Node
 from reportgen.spec.refs import Ref
@@ -163,6 +163,13 @@ class ImportancePanel:
     layout: Layout | None = None
 
 
+@dataclass(frozen=True)
+class RawPanel:
+    """A panel reportgen has no words for, as W&B stores it (without its id); written by pull."""
+
+    json: dict[str, Any]
+
+
 Panel: TypeAlias = (
     LinePanel
     | BarPanel
@@ -172,6 +179,7 @@ Panel: TypeAlias = (
     | RunComparerPanel
     | MarkdownPanel
     | ImportancePanel
+    | RawPanel
 )
 
 
@@ -206,6 +214,17 @@ class WorkspaceSettings:
 
 
 @dataclass(frozen=True)
+class Passthrough:
+    """View JSON the spec language cannot say, kept verbatim: JSON Pointers into the view spec.
+
+    Compile writes `sets` (pointer -> value) and removes `unsets` after everything else.
+    """
+
+    sets: tuple[tuple[str, Any], ...] = ()
+    unsets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Workspace:
     """A saved workspace view."""
 
@@ -218,6 +237,8 @@ class Workspace:
     runset: Runset = field(default_factory=Runset)
     settings: WorkspaceSettings = field(default_factory=WorkspaceSettings)
     sections: tuple[Section, ...] = ()
+    adopt: tuple[str, ...] = ()
+    passthrough: Passthrough | None = None
 
     kind = "workspace"
 
@@ -268,8 +289,31 @@ class PanelGrid:
     hide_runsets: bool = False
 
 
+@dataclass(frozen=True)
+class LeaderboardBlock:
+    """A leaderboard's runs table and curves in a report, by the leaderboard's key (or a
+    variant's); `reportgen.compile.leaderboard.embed` turns it into a panel grid."""
+
+    key: str
+
+
+@dataclass(frozen=True)
+class RawBlock:
+    """A report block reportgen has no words for, as W&B stores it; written by pull."""
+
+    json: dict[str, Any]
+
+
 Block: TypeAlias = (
-    Heading | TextBlock | CodeBlock | ListBlock | ImageBlock | MarkerBlock | PanelGrid
+    Heading
+    | TextBlock
+    | CodeBlock
+    | ListBlock
+    | ImageBlock
+    | MarkerBlock
+    | PanelGrid
+    | LeaderboardBlock
+    | RawBlock
 )
 
 
@@ -285,6 +329,8 @@ class Report:
     description: str = ""
     width: str = "readable"
     blocks: tuple[Block, ...] = ()
+    adopt: tuple[str, ...] = ()
+    passthrough: Passthrough | None = None
 
     kind = "report"
 
@@ -330,6 +376,7 @@ class Leaderboard:
     curves: Curves | None = None
     baseline: str | None = None
     publish: tuple[str, ...] = ("workspace", "report")
+    adopt: tuple[str, ...] = ()
 
     kind = "leaderboard"
 

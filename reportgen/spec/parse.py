@@ -14,7 +14,8 @@ from typing import Any
 from reportgen.problems import Problem, ReportgenError
 from reportgen.spec import model as m
 from reportgen.spec.checks import split_metric, split_sort_key
-from reportgen.spec.expand import EnvError, Instance, resolve_env
+from reportgen.spec.env import ENTITY_ADVICE, EnvError, resolve_env
+from reportgen.spec.expand import Instance
 from reportgen.spec.filters import BoolOp, parse_filter
 from reportgen.spec.load import JsonPath
 from reportgen.spec.refs import parse_whole_ref
@@ -65,10 +66,7 @@ class _Reader:
         if raw is None and name == "entity":
             value = self.env.get("WANDB_ENTITY") or ""
             if not value:
-                msg = (
-                    "no entity: set 'entity:' or the WANDB_ENTITY environment variable"
-                    " (plan and apply default to your W&B default entity)"
-                )
+                msg = f"no entity: {ENTITY_ADVICE}"
                 raise _EnvProblem(self.instance.doc.problem(self.path, "RG505", msg))
             where, origin = self.path, " (from WANDB_ENTITY)"
         else:
@@ -93,7 +91,10 @@ class _Reader:
             "project": self.resolved(body, "project"),
             "source": self.source((*self.path, "key")),
             "description": body.get("description", ""),
+            "adopt": _strings(body.get("adopt") or ()),
         }
+        if kind != "leaderboard":
+            common["passthrough"] = passthrough(body.get("passthrough"))
         if kind == "workspace":
             return [
                 m.Workspace(
@@ -137,8 +138,10 @@ class _Reader:
                     base,
                     key=variant["key"],
                     title=variant.get("title") or f"{base.title} · {variant['key']}",
+                    description=variant.get("description", base.description),
                     filter=extra if base.filter is None else and_filters(base.filter, extra),
                     source=self.source((*self.path, "variants", i, "key")),
+                    adopt=(),
                 )
             )
         return boards
@@ -163,6 +166,14 @@ def filter_of(text: Any) -> m.Filter | None:
 def sort_key(text: str) -> m.SortKey:
     ref, ascending = split_sort_key(text)
     return m.SortKey(ref, ascending)
+
+
+def passthrough(value: Any) -> m.Passthrough | None:
+    if not isinstance(value, dict):
+        return None
+    sets = tuple((value.get("set") or {}).items())
+    unsets = tuple(value.get("unset") or ())
+    return m.Passthrough(sets, unsets) if sets or unsets else None
 
 
 def _strings(value: Any) -> tuple[str, ...]:
@@ -226,6 +237,8 @@ def _ref_or_none(value: Any) -> Any:
 
 def panel(body: dict[str, Any]) -> m.Panel:
     kind = body["type"]
+    if kind == "raw":
+        return m.RawPanel(dict(body["json"]))
     shared: dict[str, Any] = {"title": body.get("title"), "layout": layout(body.get("layout"))}
     grouping = {
         "group_by": _ref_or_none(body.get("group_by")),
@@ -326,6 +339,10 @@ def block(body: dict[str, Any]) -> m.Block:
         return m.ImageBlock(value["url"], value.get("caption", ""))
     if kind in ("hr", "toc"):
         return m.MarkerBlock(kind)
+    if kind == "leaderboard":
+        return m.LeaderboardBlock(value)
+    if kind == "raw":
+        return m.RawBlock(dict(value))
     grid_runsets = tuple(runset(r) for r in value.get("runsets") or [{}])
     return m.PanelGrid(
         runsets=grid_runsets,
