@@ -16,6 +16,7 @@ BENCHMARKS = {
     "validate": "benchmarks.validate_bench",
     "plan": "benchmarks.plan_bench",
     "apply": "benchmarks.apply_bench",
+    "sandbox": "benchmarks.sandbox_bench",
 }
 
 

@@ -140,6 +140,29 @@ class App:
         self._api_key_in_json = json.dumps(api_key)[1:-1].encode()  # as it appears in a body
         self._signer = signer
 
+    def precheck(
+        self, method: str, path: str, query: Mapping[str, list[str]], headers: Mapping[str, str]
+    ) -> Response | None:
+        """The answer to give before reading the body: 401 without the API key, 403 for an
+        upload URL with a bad signature; None when the request may go on."""
+        if path == "/_sandbox/health" or path.startswith("/sdk/otel/"):
+            return None
+        upload = _UPLOAD.match(path)
+        if upload and method == "PUT":
+            if self._signer.verify(int(upload.group(1)), unquote(upload.group(2)), _sig(query)):
+                return None
+            self.stats.record(kinds.UNAUTHORIZED, kinds.UNAUTHORIZED)
+            return _error(403, "bad upload signature", kinds.UNAUTHORIZED)
+        if self._authorized(headers.get("authorization", "")):
+            return None
+        self.stats.record(kinds.UNAUTHORIZED, kinds.UNAUTHORIZED)
+        return _error(401, "unauthorized", kinds.UNAUTHORIZED)
+
+    @staticmethod
+    def keeps_body(path: str) -> bool:
+        """Whether the endpoint uses its body (telemetry and health do not)."""
+        return not (path == "/_sandbox/health" or path.startswith("/sdk/otel/"))
+
     def handle(self, req: Request) -> Response:
         """Answer one request."""
         try:
@@ -263,7 +286,7 @@ class App:
         return Response.json(200, {"exitcode": None, "limits": {}}, kinds.FILE_STREAM)
 
     def _upload(self, req: Request, run_pk: int, name: str) -> Response:
-        if not self._signer.verify(run_pk, name, (req.query.get("sig") or [""])[0]):
+        if not self._signer.verify(run_pk, name, _sig(req.query)):
             self.stats.record(kinds.UNAUTHORIZED, kinds.UNAUTHORIZED)
             return _error(403, "bad upload signature", kinds.UNAUTHORIZED)
         verdict = self._counted(kinds.UPLOAD, kinds.UPLOAD)
@@ -307,6 +330,10 @@ class App:
                 return _error(400, f"bad faults: {exc}")
             return Response.json(200, self.faults.describe())
         return _error(404, f"no admin endpoint {req.method} {req.path}")
+
+
+def _sig(query: Mapping[str, list[str]]) -> str:
+    return (query.get("sig") or [""])[0]
 
 
 def _json_body(body: bytes, what: str) -> Any:

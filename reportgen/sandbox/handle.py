@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import errno
+import ipaddress
 import json
 import logging
 import os
@@ -144,6 +145,23 @@ class Sandbox:
         return int(self._server.server_address[1])
 
     @property
+    def bound_address(self) -> tuple[str, int]:
+        """The address the server really listens on, e.g. ``("0.0.0.0", 8765)``."""
+        if self._server is None:
+            raise RuntimeError("the sandbox is not running")
+        host, port = self._server.server_address[:2]
+        return str(host), int(port)
+
+    @property
+    def exposed(self) -> bool:
+        """Whether it listens beyond this machine (not only on a loopback address)."""
+        host = self.bound_address[0]
+        try:
+            return not ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return True
+
+    @property
     def base_url(self) -> str:
         """``http://127.0.0.1:<port>``: what WANDB_BASE_URL must be."""
         host = "127.0.0.1" if self._host in ("", "0.0.0.0") else self._host
@@ -166,7 +184,9 @@ class Sandbox:
         try:
             self._api_key = self._api_key or self._remembered_key()
             signer = UploadSigner(self._api_key, self.base_url)
-            self._backend = Backend.open(self.db_path, self.viewer, signer.url, self._settings)
+            self._backend = Backend.open(
+                self.db_path, self.viewer, signer.url, self._settings, self._stats
+            )
             server.app = App(self._backend, self._api_key, signer, self._stats, self._faults)
         except BaseException as exc:
             server.server_close()
@@ -185,7 +205,21 @@ class Sandbox:
             name=f"reportgen-sandbox-{self.port}",
         )  # fmt: skip
         self._thread.start()
-        log.info("sandbox serving %s (database %s)", self.base_url, self.db_path)
+        host, port = self.bound_address
+        if self.exposed:
+            log.warning(
+                "the sandbox listens on %s:%d, beyond this machine: whoever can reach it "
+                "and has the API key can read and change its data",
+                host,
+                port,
+            )
+        log.info(
+            "sandbox serving %s (listening on %s:%d, database %s)",
+            self.base_url,
+            host,
+            port,
+            self.db_path,
+        )
         return self
 
     def _remembered_key(self) -> str:

@@ -31,8 +31,8 @@ def run_foreground(
 ) -> int:
     """Serve until interrupted; 0 after SIGTERM, 130 after Ctrl-C, 1 if it cannot start.
 
-    Prints the base URL and the ``export`` lines a client shell needs (URL, key, entity). The key is printed
-    there only: the request log never contains it. ``faults`` (e.g. from ``parse_fault``)
+    Prints the base URL and the ``export`` lines a client shell needs (URL, key, entity).
+    The key is printed there only: the request log never contains it. ``faults`` (e.g. from ``parse_fault``)
     are active from the first request, drawn from ``fault_seed``; they are listed on stderr.
     ``view_upsert`` (``"by-name"`` or ``"insert"``) is what ``upsertView`` without an id does;
     ``crash_after`` the seconds without a heartbeat before a running run reads as crashed.
@@ -67,7 +67,11 @@ def run_foreground(
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        print(f"W&B sandbox at {sandbox.base_url} (entity {sandbox.entity!r}, data in {path})")
+        host, bound = sandbox.bound_address
+        print(
+            f"W&B sandbox at {sandbox.base_url} (listening on {host}:{bound}, "
+            f"entity {sandbox.entity!r}, data in {path})"
+        )
         print(f"export WANDB_BASE_URL={sandbox.base_url}")
         print(f"export WANDB_API_KEY={sandbox.api_key}")
         print(f"export WANDB_ENTITY={sandbox.entity}", flush=True)

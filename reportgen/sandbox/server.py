@@ -2,13 +2,20 @@
 
 Keep-alive matters: wandb-core (Go) reuses connections, so every response carries a
 Content-Length, and on shutdown the open connections are closed by the server rather than
-left to their idle readers.
+left to their idle readers. On a kept-alive connection a response written in two sends
+(headers, then body) waits for the client's delayed ACK (about 40 ms, Nagle's algorithm):
+responses go out in one write from a buffer, and TCP_NODELAY is set on every connection.
+
+Bodies are read only once the request is known to be allowed (``App.precheck``: the API key,
+or an upload URL's signature), so an anonymous client cannot make the sandbox read or
+inflate anything. Limits: ``MAX_BODY`` bytes as sent, ``MAX_INFLATED`` bytes after gzip
+(inflated in steps, never past the limit), ``MAX_DISCARDED`` for bodies the sandbox drops
+(telemetry). Past a limit the answer is 413 and the connection is closed.
 """
 
 from __future__ import annotations
 
 import contextlib
-import gzip
 import logging
 import socket
 import struct
@@ -23,14 +30,27 @@ from reportgen.sandbox.app import App, Request, Response
 
 log = logging.getLogger("reportgen.sandbox")
 
-_MAX_BODY = 256 * 1024 * 1024
+MAX_BODY = 256 * 1024 * 1024
+MAX_INFLATED = 32 * 1024 * 1024
+MAX_DISCARDED = 1024 * 1024
+_STEP = 1024 * 1024
+
+
+class BodyTooLarge(ValueError):
+    """A body past one of the limits."""
 
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "reportgen-sandbox"
     timeout = 300  # reap connections a client abandoned
+    wbufsize = 256 * 1024  # headers and body leave in one send (flushed per response)
     server: SandboxHTTPServer
+
+    def setup(self) -> None:
+        super().setup()
+        with contextlib.suppress(OSError):  # not every socket family has it
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def do_GET(self) -> None:
         self._dispatch()
@@ -48,13 +68,25 @@ class _Handler(BaseHTTPRequestHandler):
         started = time.perf_counter()
         url = urlsplit(self.path)
         headers = {k.lower(): v for k, v in self.headers.items()}
-        try:
-            body = self._read_body(headers)
-        except (ValueError, OSError, EOFError, zlib.error) as exc:
-            self._send(Response.json(400, {"errors": [{"message": f"unreadable body: {exc}"}]}))
-            self.close_connection = True
+        query = parse_qs(url.query)
+        app = self.server.app
+        refusal = app.precheck(self.command, url.path, query, headers)
+        if refusal is not None:  # the body stays unread: this connection cannot be reused
+            self._send(refusal, close=True)
+            log.info("%s %s -> %s (body not read)", self.command, url.path, refusal.status)
             return
-        request = Request(self.command, url.path, parse_qs(url.query), headers, body)
+        try:
+            if app.keeps_body(url.path):
+                body = self._read_body(headers)
+            else:
+                self._discard_body(headers)
+                body = b""
+        except (ValueError, OSError, EOFError, zlib.error) as exc:
+            code = 413 if isinstance(exc, BodyTooLarge) else 400
+            error = {"errors": [{"message": f"unreadable body: {exc}"}]}
+            self._send(Response.json(code, error), close=True)
+            return
+        request = Request(self.command, url.path, query, headers, body)
         try:
             response = self.server.app.handle(request)
         except Exception:
@@ -65,25 +97,36 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(response)
         elapsed = (time.perf_counter() - started) * 1000
+        if response.label:
+            self.server.app.stats.record_time(response.label, elapsed / 1000)
         status = str(response.status)
         if response.drop:  # status 0: dropped unanswered; else executed, then the answer lost
             status = f"{status}, response dropped" if response.status else "dropped"
         label = f" {response.label}" if response.label else ""
         log.info("%s %s%s -> %s in %.1f ms", self.command, url.path, label, status, elapsed)
 
-    def _read_body(self, headers: dict[str, str]) -> bytes:
+    def _read_body(self, headers: dict[str, str], limit: int = MAX_BODY) -> bytes:
         if headers.get("transfer-encoding", "").lower() == "chunked":
-            body = self._read_chunked()
+            body = self._read_chunked(limit)
         else:
             length = int(headers.get("content-length") or 0)
-            if length > _MAX_BODY:
-                raise ValueError("body too large")
+            if length > limit:
+                raise BodyTooLarge(f"more than {limit} bytes")
             body = self.rfile.read(length) if length > 0 else b""
         if headers.get("content-encoding", "").lower() == "gzip":
-            body = gzip.decompress(body)
+            body = inflate(body, MAX_INFLATED)
         return body
 
-    def _read_chunked(self) -> bytes:
+    def _discard_body(self, headers: dict[str, str]) -> None:
+        """Read a body the sandbox drops (telemetry) without inflating it, up to a limit."""
+        saved = headers.pop("content-encoding", None)
+        try:
+            self._read_body(headers, MAX_DISCARDED)
+        finally:
+            if saved is not None:
+                headers["content-encoding"] = saved
+
+    def _read_chunked(self, limit: int) -> bytes:
         parts: list[bytes] = []
         total = 0
         while True:
@@ -93,18 +136,21 @@ class _Handler(BaseHTTPRequestHandler):
                     pass  # trailers
                 return b"".join(parts)
             total += size
-            if total > _MAX_BODY:
-                raise ValueError("body too large")
+            if total > limit:
+                raise BodyTooLarge(f"more than {limit} bytes")
             parts.append(self.rfile.read(size))
             self.rfile.readline(8)
 
-    def _send(self, response: Response) -> None:
+    def _send(self, response: Response, close: bool = False) -> None:
         self.send_response(response.status)
         for name, value in response.headers:
             self.send_header(name, value)
+        if close:
+            self.send_header("Connection", "close")  # also makes the server close it
         self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
         self.wfile.write(response.body)
+        self.wfile.flush()
 
     def _drop(self) -> None:
         # Linger 0 turns the close into a reset: the client sees a dropped connection.
@@ -116,6 +162,26 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug(format, *args)
+
+
+def inflate(data: bytes, limit: int) -> bytes:
+    """A gzip body inflated step by step; BodyTooLarge as soon as it passes ``limit``."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)  # gzip framing
+    parts: list[bytes] = []
+    total = 0
+    pending = data
+    while pending:
+        part = inflater.decompress(pending, _STEP)
+        total += len(part)
+        if total > limit:
+            raise BodyTooLarge(f"more than {limit} bytes once inflated")
+        parts.append(part)
+        pending = inflater.unconsumed_tail
+        if inflater.eof:
+            break
+    if not inflater.eof:
+        raise zlib.error("truncated gzip body")
+    return b"".join(parts)
 
 
 class SandboxHTTPServer(ThreadingHTTPServer):
@@ -131,6 +197,7 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         self._connections_lock = threading.Lock()
 
     def process_request(self, request: Any, client_address: Any) -> None:
+        self.app.stats.record_connection()
         with self._connections_lock:
             self._connections.add(request)
         super().process_request(request, client_address)
