@@ -77,3 +77,19 @@ def test_order_is_exactly_one_key(runs: Target, order: str) -> None:
         f"order {order!r} was accepted: W&B sorts by exactly one [+|-]key, and anything else "
         "should be an error rather than a silent default"
     )
+
+
+def test_null_sorts_as_missing(runs: Target) -> None:
+    """A config value logged as None sorts with the runs that lack the key: last, in creation
+    order, in both directions."""
+    among = ("filt-int", "filt-null", "filt-absent")
+    for direction in "+-":
+        assert runs.names(order=f"{direction}config.v", among=among) == list(among), direction
+
+
+def test_nested_summary_is_walked_by_dots(runs: Target) -> None:
+    """`summary_metrics.m.max` reads `max` inside the summary value `m` (what
+    `define_metric(summary="max")` logs)."""
+    assert runs.names({"summary_metrics.m.max": 1}, among=("sort-a", "sort-j")) == ["sort-j"]
+    up = runs.names(order="+summary_metrics.m.max", among=("sort-a", "sort-j"))
+    assert up == ["sort-j", "sort-a"], "sort-a has no m.max: it sorts last"
