@@ -116,12 +116,14 @@ def _delete_project(target: Target, request: pytest.FixtureRequest) -> None:
         problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     if problem:
         reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            reporter.write_line(
-                f"conformance: could not delete the project {target.path} ({problem}); "
-                "delete it in the W&B app",
-                yellow=True,
-            )
+        capture = request.config.pluginmanager.get_plugin("capturemanager")
+        if reporter is not None and capture is not None:
+            with capture.global_and_fixture_disabled():
+                reporter.write_line(
+                    f"\nconformance: could not delete the project {target.path} ({problem}); "
+                    "delete it in the W&B app",
+                    yellow=True,
+                )
 
 
 @pytest.fixture(scope="session")
