@@ -70,7 +70,9 @@ def _sandbox_env(target: str, stack: ExitStack) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session", params=targets())
-def target(request: pytest.FixtureRequest) -> Iterator[Target]:
+def target(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Target]:
     """The server under test, with a new project; the process's wandb points at it."""
     import wandb
 
@@ -78,6 +80,8 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
     with ExitStack() as stack:
         sandboxed = name in SANDBOX_TARGETS
         env = _sandbox_env(name, stack) if sandboxed else dict(os.environ)
+        if not sandboxed:  # the runs' local files go to a scratch directory, not ./wandb
+            env["WANDB_DIR"] = str(tmp_path_factory.mktemp("wandb"))
         # Processes the suite starts get a wandb-core of their own, never this process's
         # (which WANDB_SERVICE names once this process has used wandb): a killed run must
         # take its wandb-core with it.
