@@ -37,9 +37,14 @@ _GENERATED_KEY = "generated_api_key"
 CONFLICTING_ENV = (
     "WANDB_PROJECT", "WANDB_RUN_ID", "WANDB_RESUME", "WANDB_NAME", "WANDB_NOTES", "WANDB_TAGS",
     "WANDB_RUN_GROUP", "WANDB_JOB_TYPE", "WANDB_SWEEP_ID", "WANDB_DISABLED", "WANDB_OFFLINE",
-    "WANDB_APP_URL", "WANDB_USERNAME", "WANDB_ORGANIZATION",
+    "WANDB_APP_URL", "WANDB_USERNAME", "WANDB_ORGANIZATION", "WANDB_SERVICE",
 )  # fmt: skip
-"""Variables that would steer wandb away from what ``Sandbox.env()`` sets up."""
+"""Variables that would steer wandb away from what ``Sandbox.env()`` sets up.
+
+``WANDB_SERVICE`` is set by wandb itself once a process has started wandb-core; a child
+process that inherits it logs through the parent's wandb-core instead of its own, so a run
+outlives its process (and the parent's exit waits on runs it never started).
+"""
 
 log = logging.getLogger("reportgen.sandbox")
 
