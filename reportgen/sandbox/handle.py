@@ -27,6 +27,7 @@ from reportgen.sandbox.db import Database
 from reportgen.sandbox.faults import Fault, FaultPlan
 from reportgen.sandbox.identity import DEFAULT_ENTITY, Viewer
 from reportgen.sandbox.ids import new_token
+from reportgen.sandbox.routes import GetRoutes, Handler
 from reportgen.sandbox.server import SandboxHTTPServer
 from reportgen.sandbox.settings import DEFAULT_CRASH_AFTER, UPSERT_BY_NAME, Settings
 from reportgen.sandbox.stats import Stats
@@ -124,6 +125,7 @@ class Sandbox:
         self._api_key = api_key
         self._faults = FaultPlan(faults, fault_seed)
         self._settings = Settings(view_upsert, crash_after)
+        self._routes = GetRoutes()
         self._stats = Stats()
         self._server: SandboxHTTPServer | None = None
         self._backend: Backend | None = None
@@ -192,7 +194,9 @@ class Sandbox:
             self._backend = Backend.open(
                 self.db_path, self.viewer, signer.url, self._settings, self._stats
             )
-            server.app = App(self._backend, self._api_key, signer, self._stats, self._faults)
+            server.app = App(
+                self._backend, self._api_key, signer, self._stats, self._faults, self._routes
+            )
         except BaseException as exc:
             server.server_close()
             self._server = None
@@ -330,6 +334,13 @@ class Sandbox:
     def set_crash_after(self, seconds: float) -> None:
         """Seconds without a heartbeat after which a running run reads as crashed."""
         self._settings.update({"crash_after": seconds})
+
+    def add_get_route(self, pattern: str, handler: Handler, *, needs_key: bool = True) -> None:
+        """Serve GET requests whose whole path matches the regex ``pattern`` with
+        ``handler(backend, request, match) -> Response`` (``app.Response``), before or while
+        serving. The API key is required unless ``needs_key`` is False; the sandbox's own
+        endpoints (``/graphql``, ``/_sandbox/...``) come first."""
+        self._routes.add(pattern, handler, needs_key=needs_key)
 
     def seed_runs(
         self, project: str, runs: Iterable[bulk.SeedRun], *, entity: str | None = None
