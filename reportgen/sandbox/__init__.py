@@ -19,6 +19,10 @@ none is counted in the stats, and none ever echoes the key):
 * ``GET /_sandbox/settings``, ``PUT /_sandbox/settings``: behaviour switches (see
   ``settings``), e.g. ``{"view_upsert": "insert", "crash_after": 5}``.
 
+More GET endpoints (pages rendered elsewhere, e.g. a preview) plug in with
+``Sandbox.add_get_route(pattern, handler, needs_key=True)``, ``handler(backend, request,
+match) -> Response`` (see ``routes``); the sandbox renders no pages itself.
+
 Upsert modes. ``upsertView`` without an ``id`` either updates the project's view of that
 ``name`` (``by-name``, the default; [infer] W&B's upsert by name is unverified) or always
 inserts a new view (``insert``). A client that must never duplicate views can be tested in
