@@ -33,6 +33,7 @@ class BuiltView:
 
     view: m.View
     compiled: Any
+    origin: m.Spec | None = None  # the spec it was built from (a leaderboard for its views)
 
     @property
     def key(self) -> str:
@@ -78,9 +79,9 @@ def build_views(
     specs = parse_instances(result.instances, environ)
     views: list[BuiltView] = []
     problems: list[Problem] = []
-    for view in expand(specs):
+    for spec, view in ((s, v) for s in specs for v in expand([s])):
         try:
-            views.append(BuiltView(view, compile_view(view)))
+            views.append(BuiltView(view, compile_view(view), spec))
         except CompileError as exc:
             problems.append(_problem(view, exc.code, exc.message))
         except ValueError as exc:

@@ -29,7 +29,6 @@ from reportgen.preview.values import (
     NAN,
     NUMBER,
     display,
-    is_number,
     json_equal,
     resolve,
     sort_key,
@@ -119,7 +118,9 @@ def order_key(run: RunRecord, sort: Sequence[SortSpec]) -> tuple[Any, ...]:
 
 def rank_key(values: Sequence[Any], sort: Sequence[SortSpec]) -> tuple[Any, ...]:
     """What two rows must share to share a rank: every declared key but name and id."""
-    return tuple(sort_key(v, s.ascending) for v, s in zip(values, sort, strict=True) if not s.identity)
+    return tuple(
+        sort_key(v, s.ascending) for v, s in zip(values, sort, strict=True) if not s.identity
+    )
 
 
 def rank(
@@ -132,10 +133,8 @@ def rank(
     """The rows W&B's runs table shows for these runs, in order, ranked."""
     flt = runset_filter(runset, now)
     kept = [run for run in runs if matches(run, flt)]
-    if runset.grouping:
-        rows = _group_rows(runset, kept, min_group_size)
-    else:
-        rows = _run_rows(runset, kept)
+    grouped = bool(runset.grouping)
+    rows = _group_rows(runset, kept, min_group_size) if grouped else _run_rows(runset, kept)
     return Ranking(runset, tuple(rows), len(kept), min_group_size)
 
 
@@ -193,8 +192,8 @@ def _group_rows(runset: RunsetSpec, runs: list[RunRecord], min_size: int) -> lis
     groups = []
     for label, (keys, members) in buckets.items():
         stats = {p: aggregate([resolve(r, p) for r in members]) for p in wanted}
-        for path, value in zip(paths, keys, strict=True):
-            stats[path] = Stat(value, None, len(members))
+        for path, key in zip(paths, keys, strict=True):
+            stats[path] = Stat(key, None, len(members))
         groups.append(Group(label, keys, tuple(members), stats))
 
     def value(group: Group, path: str | None, identity: bool = False) -> Any:
@@ -213,7 +212,9 @@ def _group_rows(runset: RunsetSpec, runs: list[RunRecord], min_size: int) -> lis
     for group in ranked:
         values = tuple(value(group, c.path) for c in runset.columns)
         sort_values = [value(group, s.path, s.identity) for s in runset.sort]
-        items.append((rank_key(sort_values, runset.sort), Row(None, group.label, values, group=group)))
+        items.append(
+            (rank_key(sort_values, runset.sort), Row(None, group.label, values, group=group))
+        )
     rows = _ranked(items)
     for group in small:
         values = tuple(value(group, c.path) for c in runset.columns)

@@ -117,9 +117,9 @@ def _compare(value: Any, arg: Any, op: Callable[[Any, Any], bool], is_time: bool
             if a is not None and b is not None and op(a, b):
                 return True
             continue
-        if is_number(a) and is_number(b) or isinstance(a, str) and isinstance(b, str):
-            if op(a, b):
-                return True
+        comparable = (is_number(a) and is_number(b)) or (isinstance(a, str) and isinstance(b, str))
+        if comparable and op(a, b):
+            return True
     return False
 
 

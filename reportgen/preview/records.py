@@ -104,5 +104,3 @@ def to_json(run: RunRecord) -> dict[str, Any]:
         "config": {k: config_value(run, k) for k in run.config},
         "summary": dict(run.summary),
     }
-
-
