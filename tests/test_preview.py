@@ -73,9 +73,15 @@ def test_csv_prints_the_same_ranking(seeded: Sandbox, capsys: Capture) -> None:
     assert run(["preview", str(SPECS), "--format", "csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     ranked = [(r["leaderboard"], r["rank"], r["name"]) for r in rows]
-    assert ranked == [("cifar10", "1", VIT), ("cifar10", "2", RESNET), ("cifar10-resnet50", "1", RESNET)]
+    assert ranked == [
+        ("cifar10", "1", VIT),
+        ("cifar10", "2", RESNET),
+        ("cifar10-resnet50", "1", RESNET),
+    ]
     vit, resnet = rows[0], rows[1]
-    assert float(vit["accuracy"]) == pytest.approx(0.9584) and float(vit["loss"]) == pytest.approx(0.264)
+    assert float(vit["accuracy"]) == pytest.approx(0.9584) and float(vit["loss"]) == pytest.approx(
+        0.264
+    )
     assert float(resnet["accuracy"]) == pytest.approx(0.948)
     assert float(resnet["loss"]) == pytest.approx(0.216)
 
@@ -91,7 +97,9 @@ def test_json_and_output_file(seeded: Sandbox, tmp_path: Path, capsys: Capture) 
     assert board["tables"][0]["matching_runs"] == 2
 
 
-def test_gate_failure_exits_3_with_one_line(seeded: Sandbox, tmp_path: Path, capsys: Capture) -> None:
+def test_gate_failure_exits_3_with_one_line(
+    seeded: Sandbox, tmp_path: Path, capsys: Capture
+) -> None:
     spec = _spec(
         tmp_path,
         "  key: gated\n  title: Gated\n  metrics: [accuracy max]\n"
@@ -108,7 +116,9 @@ def test_gate_failure_exits_3_with_one_line(seeded: Sandbox, tmp_path: Path, cap
 def test_gates_that_hold_exit_0_and_cli_gates_add_to_them(
     seeded: Sandbox, tmp_path: Path, capsys: Capture
 ) -> None:
-    spec = _spec(tmp_path, "  key: ok\n  title: Ok\n  metrics: [accuracy max]\n  gate: accuracy >= 0.95\n")
+    spec = _spec(
+        tmp_path, "  key: ok\n  title: Ok\n  metrics: [accuracy max]\n  gate: accuracy >= 0.95\n"
+    )
     assert run(["preview", str(spec), "--gate", '"resnet50-v1" in top 2']) == 0
     assert run(["preview", str(spec), "--gate", '"resnet50-v1" in top 1']) == 3
     err = capsys.readouterr().err
@@ -128,7 +138,10 @@ def test_data_checks_name_the_typo_with_a_suggestion(
     assert run(["preview", str(spec)]) == 0
     err = capsys.readouterr().err
     where = f"{spec}:3:8: [warning] leaderboard 'typo'"
-    assert f"{where}: no run of the project has summary.acuracy; did you mean 'accuracy'? (RG601)" in err
+    assert (
+        f"{where}: no run of the project has summary.acuracy; did you mean 'accuracy'? (RG601)"
+        in err
+    )
     assert "summary.cfg.learning_rate; did you mean 'config.learning_rate'? (RG601)" in err
     assert "logged the history key 'los'; did you mean 'loss'? (RG601)" in err
     assert run(["preview", str(spec), "--strict"]) == 1
@@ -158,7 +171,9 @@ def test_diff_shows_the_rank_moves_of_a_spec_change(
     shutil.copytree(SPECS, specs)
     assert run(["apply", str(specs)]) == 0
     board = specs / "cifar10.yaml"
-    board.write_text(board.read_text().replace("[accuracy max, loss min]", "[loss min, accuracy max]"))
+    board.write_text(
+        board.read_text().replace("[accuracy max, loss min]", "[loss min, accuracy max]")
+    )
     capsys.readouterr()
     assert run(["preview", str(specs), "--diff", "-f", "markdown", "--target", "cifar10*"]) == 0
     out = capsys.readouterr().out
@@ -173,5 +188,9 @@ def test_preview_reads_few_requests(seeded: Sandbox, capsys: Capture) -> None:
     seeded.reset_stats()
     assert run(["preview", str(SPECS), "--target", "cifar10"]) == 0
     ops = seeded.stats()["operations"]
-    assert {k: v for k, v in ops.items() if k != "Viewer"} == {"RunCounts": 1, "Runs": 1, "RunCurves": 1}
+    assert {k: v for k, v in ops.items() if k != "Viewer"} == {
+        "RunCounts": 1,
+        "Runs": 1,
+        "RunCurves": 1,
+    }
     assert "Run" not in ops  # no lazy per-run query (REPORT.md 1.5)

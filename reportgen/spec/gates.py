@@ -62,10 +62,12 @@ def parse_gate(text: str) -> Gate:
     i = end + len(text[end:]) - len(text[end:].lstrip())
     op = next((o for o in OPERATORS if text.startswith(o, i)), None)
     if op is None:
-        found = text[i:].split()[0] if text[i:].strip() else "nothing"
-        raise GateError(
-            f"expected one of {', '.join(OPERATORS)} after {str(ref)!r}, found {found!r}", i
-        )
+        if _TOP.match(text, end):
+            name = text[start:end]
+            raise GateError(f"quote the run name: '\"{name}\"{text[end:].rstrip()}'", start)
+        found = repr(text[i:].split()[0]) if text[i:].strip() else "nothing"
+        expected = ", ".join(OPERATORS)
+        raise GateError(f"expected one of {expected} after {str(ref)!r}, found {found}", i)
     j = i + len(op)
     j += len(text[j:]) - len(text[j:].lstrip())
     number = _NUMBER.fullmatch(text[j:].rstrip())
