@@ -406,9 +406,12 @@ def sandbox(
         parsed = [parse_fault(text) for text in faults]
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--fault") from None
+    from reportgen.sandbox_views import renderer
+
     code: int = run_foreground(
-        host=host, port=port, db=db, api_key=api_key, faults=parsed, fault_seed=fault_seed
-    )
+        host=host, port=port, db=db, api_key=api_key, faults=parsed, fault_seed=fault_seed,
+        renderer=renderer(),
+    )  # fmt: skip
     return code
 
 

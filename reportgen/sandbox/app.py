@@ -40,6 +40,7 @@ from reportgen.sandbox.backend import Backend
 from reportgen.sandbox.db import StoreError, parse_json
 from reportgen.sandbox.engine import INVALID, Engine, Operation
 from reportgen.sandbox.faults import DROP, DROP_AFTER, TOO_MANY, Fault, FaultPlan
+from reportgen.sandbox.pages import PageRequest, Pages
 from reportgen.sandbox.stats import Stats
 
 log = logging.getLogger("reportgen.sandbox")
@@ -80,6 +81,10 @@ class Response:
         """A JSON response."""
         body = json.dumps(payload).encode()
         return cls(status, body, (("Content-Type", "application/json"), *headers), label=label)
+
+
+def _page_response(status: int, body: bytes, headers: tuple[tuple[str, str], ...]) -> Response:
+    return Response(status, body, headers, label="page")
 
 
 def _error(status: int, message: str, label: str = "") -> Response:
@@ -128,9 +133,16 @@ class App:
     """Routes requests to the GraphQL engine, the run stores and the admin endpoints."""
 
     def __init__(
-        self, backend: Backend, api_key: str, signer: UploadSigner, stats: Stats, faults: FaultPlan
+        self,
+        backend: Backend,
+        api_key: str,
+        signer: UploadSigner,
+        stats: Stats,
+        faults: FaultPlan,
+        pages: Pages | None = None,
     ) -> None:
         self.backend = backend
+        self.pages = pages  # view pages for a browser (pages.py), when a renderer was given
         self.engine = Engine()
         self.stats = stats
         self.faults = faults
@@ -168,6 +180,12 @@ class App:
         upload = _UPLOAD.match(req.path)
         if upload and req.method == "PUT":
             return self._upload(req, int(upload.group(1)), unquote(upload.group(2)))
+        if self.pages is not None:
+            authorized = self._authorized(req.headers.get("authorization", ""))
+            asked = PageRequest(req.method, req.path, req.query, req.headers, authorized)
+            page: Response | None = self.pages.handle(asked, self.local_graphql, _page_response)
+            if page is not None:
+                return page
         if not self._authorized(req.headers.get("authorization", "")):
             self.stats.record(kinds.UNAUTHORIZED, kinds.UNAUTHORIZED)
             return _error(401, "unauthorized", kinds.UNAUTHORIZED)
@@ -180,6 +198,17 @@ class App:
             return self._admin(req)
         log.warning("unhandled request: %s %s", req.method, req.path)
         return _error(404, f"the sandbox does not serve {req.method} {req.path}")
+
+    def local_graphql(self, query: str, variables: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Run an operation in process (uncounted, no faults): the API a page renderer reads."""
+        body, errors = self.engine.execute(
+            self.engine.prepare(query), dict(variables), self.backend
+        )
+        if errors or body.get("errors"):
+            messages = "; ".join(e.get("message", "") for e in body.get("errors") or [])
+            raise RuntimeError(f"GraphQL error: {messages}")
+        data: Mapping[str, Any] = body.get("data") or {}
+        return data
 
     def _authorized(self, header: str) -> bool:
         scheme, _, encoded = header.partition(" ")

@@ -25,6 +25,7 @@ from reportgen.sandbox.db import Database
 from reportgen.sandbox.faults import Fault, FaultPlan
 from reportgen.sandbox.identity import DEFAULT_ENTITY, Viewer
 from reportgen.sandbox.ids import new_token
+from reportgen.sandbox.pages import Pages, Renderer
 from reportgen.sandbox.server import SandboxHTTPServer
 from reportgen.sandbox.stats import Stats
 
@@ -83,6 +84,7 @@ class Sandbox:
     Without ``api_key`` one is generated (and, with a ``db``, remembered in it). The viewer's
     default entity and username are ``entity`` (default ``"sandbox"``) and ``username``
     (default: the entity). ``faults`` (see ``Fault``) may be given now or later.
+    ``renderer`` draws view pages for a browser (see ``pages``); without one, there are none.
     """
 
     def __init__(
@@ -96,6 +98,7 @@ class Sandbox:
         username: str | None = None,
         faults: Iterable[Fault] = (),
         fault_seed: int | None = None,
+        renderer: Renderer | None = None,
     ) -> None:
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"the port must be within 0..65535 (0: any free port), not {port!r}")
@@ -115,6 +118,8 @@ class Sandbox:
         self._backend: Backend | None = None
         self._thread: threading.Thread | None = None
         self._redact: _RedactKey | None = None
+        # View pages for a browser: the renderer draws them (see pages.py).
+        self._pages = Pages(renderer, lambda: self.base_url) if renderer else None
 
     @property
     def api_key(self) -> str:
@@ -159,7 +164,9 @@ class Sandbox:
             self._api_key = self._api_key or self._remembered_key()
             signer = UploadSigner(self._api_key, self.base_url)
             self._backend = Backend.open(self.db_path, self.viewer, signer.url)
-            server.app = App(self._backend, self._api_key, signer, self._stats, self._faults)
+            server.app = App(
+                self._backend, self._api_key, signer, self._stats, self._faults, self._pages
+            )
         except BaseException as exc:
             server.server_close()
             self._server = None
@@ -251,6 +258,13 @@ class Sandbox:
         }
         merged.update(self.env())
         return merged
+
+    def login_link(self, next_path: str = "/") -> str:
+        """A one-time link that signs a browser in and opens ``next_path`` (a view's URL path);
+        needs a ``renderer``."""
+        if self._pages is None:
+            raise RuntimeError("the sandbox shows no views: start it with a renderer")
+        return self._pages.login_link(next_path)
 
     def stats(self) -> dict[str, Any]:
         """Request counts; see ``reportgen.sandbox.stats`` for the shape."""

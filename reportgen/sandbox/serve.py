@@ -14,6 +14,7 @@ from types import FrameType
 from reportgen.sandbox.db import default_db_path
 from reportgen.sandbox.faults import Fault
 from reportgen.sandbox.handle import Sandbox, SandboxStartError
+from reportgen.sandbox.pages import Renderer
 
 EXIT_OK, EXIT_FAILURE, EXIT_INTERRUPTED = 0, 1, 130
 
@@ -25,6 +26,7 @@ def run_foreground(
     api_key: str | None,
     faults: Sequence[Fault] = (),
     fault_seed: int | None = None,
+    renderer: Renderer | None = None,
 ) -> int:
     """Serve until interrupted; 0 after SIGTERM, 130 after Ctrl-C, 1 if it cannot start.
 
@@ -40,8 +42,9 @@ def run_foreground(
         if db:
             _check_db_location(path)  # the default location is created, a given one must exist
         sandbox = Sandbox(
-            db=path, api_key=api_key, port=port, host=host, faults=faults, fault_seed=fault_seed
-        ).start()
+            db=path, api_key=api_key, port=port, host=host, faults=faults, fault_seed=fault_seed,
+            renderer=renderer,
+        ).start()  # fmt: skip
     except (ValueError, SandboxStartError) as exc:
         return _cannot_start(str(exc))
     except (OSError, OverflowError, sqlite3.Error) as exc:  # not expected: start() wraps these
@@ -58,6 +61,12 @@ def run_foreground(
         print(f"W&B sandbox at {sandbox.base_url} (entity {sandbox.entity!r}, data in {path})")
         print(f"export WANDB_BASE_URL={sandbox.base_url}")
         print(f"export WANDB_API_KEY={sandbox.api_key}", flush=True)
+        if renderer is not None:
+            print(
+                "views open in a browser at the URLs apply prints, after this one-time login:"
+                f" {sandbox.login_link('/')}",
+                flush=True,
+            )
         if faults:
             seed = "" if fault_seed is None else f" (seed {fault_seed})"
             listed = "; ".join(str(f) for f in faults)
