@@ -39,7 +39,9 @@ def shown() -> Iterator[tuple[Sandbox, list[str]]]:
         yield sb, re.findall(r"http://\S+", out.getvalue())
 
 
-def get(sb: Sandbox, path: str, headers: dict[str, str] | None = None, method: str = "GET") -> http.client.HTTPResponse:
+def get(
+    sb: Sandbox, path: str, headers: dict[str, str] | None = None, method: str = "GET"
+) -> http.client.HTTPResponse:
     conn = http.client.HTTPConnection("127.0.0.1", sb.port, timeout=30)
     conn.request(method, path, headers=headers or {})
     response = conn.getresponse()
@@ -66,7 +68,10 @@ def test_every_url_apply_printed_shows_its_ranked_view(shown: tuple[Sandbox, lis
         assert response.status == 200, path
         assert "script-src" not in response.getheader("Content-Security-Policy", "")
         assert response.getheader("Content-Security-Policy", "").startswith("default-src 'none'")
-    by_kind = {("report" if "/reports/" in p else "workspace", tuple(names_in(r.read_body))) for p, r in pages.items()}  # type: ignore[attr-defined]
+    by_kind = {
+        ("report" if "/reports/" in p else "workspace", tuple(names_in(r.read_body)))
+        for p, r in pages.items()
+    }  # type: ignore[attr-defined]
     assert by_kind == {
         ("workspace", ("vit-base-patch16-v1", "resnet50-v1")),
         ("workspace", ("resnet50-v1",)),
@@ -77,7 +82,9 @@ def test_every_url_apply_printed_shows_its_ranked_view(shown: tuple[Sandbox, lis
     assert b"Ranked by accuracy (higher is better)" in report.read_body  # type: ignore[attr-defined]
 
 
-def test_a_login_link_works_once_and_its_cookie_opens_pages_only(shown: tuple[Sandbox, list[str]]) -> None:
+def test_a_login_link_works_once_and_its_cookie_opens_pages_only(
+    shown: tuple[Sandbox, list[str]],
+) -> None:
     sb, urls = shown
     page = path_of(urls[0])
     assert get(sb, page).status == 401
@@ -95,14 +102,18 @@ def test_a_login_link_works_once_and_its_cookie_opens_pages_only(shown: tuple[Sa
     assert get(sb, page, {"Cookie": "reportgen_sandbox=forged"}).status == 401
 
 
-def test_login_links_stay_on_this_server_and_are_minted_with_the_key(shown: tuple[Sandbox, list[str]]) -> None:
+def test_login_links_stay_on_this_server_and_are_minted_with_the_key(
+    shown: tuple[Sandbox, list[str]],
+) -> None:
     sb, _ = shown
     for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
         response = get(sb, path_of(sb.login_link(target)))
         assert response.getheader("Location") == "/"
     assert get(sb, "/_sandbox/login?next=/", method="POST").status == 401
     minted = sb.request("POST", "/_sandbox/login?next=/")
-    assert minted.status == 200 and minted.json["url"].startswith(sb.base_url + "/_sandbox/login?token=")
+    assert minted.status == 200 and minted.json["url"].startswith(
+        sb.base_url + "/_sandbox/login?token="
+    )
     index = get(sb, "/", {"Authorization": basic_token(sb.api_key)})
     assert index.status == 200 and index.read_body.count(b"<li><a href=") == 4  # type: ignore[attr-defined]
 
