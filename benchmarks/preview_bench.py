@@ -89,8 +89,9 @@ def _measure(argv: list[str], env: dict[str, str], sb: Any) -> dict[str, Any]:
 
 
 def main() -> None:
-    from reportgen.sandbox import Sandbox
     from reportgen.sandbox.bulk import synthetic_runs
+
+    from reportgen.sandbox import Sandbox
 
     with tempfile.TemporaryDirectory() as tmp, Sandbox() as sb:
         root = Path(tmp)
