@@ -194,3 +194,64 @@ def test_preview_reads_few_requests(seeded: Sandbox, capsys: Capture) -> None:
         "RunCurves": 1,
     }
     assert "Run" not in ops  # no lazy per-run query (REPORT.md 1.5)
+
+
+SEEDS_SCRIPT = """
+import wandb
+# Two configurations, three seeds of A and one of B; accuracy peaks mid-training, so its
+# max (define_metric summary="max") differs from its last value.
+for arch, seed, peak in [("A", 1, 0.90), ("A", 2, 0.92), ("A", 3, 0.94), ("B", 1, 0.99)]:
+    run = wandb.init(project="seeds", name=f"{arch}-{seed}", config={"arch": arch, "seed": seed})
+    run.define_metric("accuracy", summary="max")
+    for epoch, acc in enumerate([peak - 0.1, peak, peak - 0.05]):
+        run.log({"epoch": epoch, "accuracy": acc})
+    run.finish()
+"""
+
+
+def test_seed_groups_with_best_epoch_metrics_logged_by_the_sdk(
+    fresh_sandbox: Sandbox, use_sandbox: UseSandbox, tmp_path: Path, capsys: Capture
+) -> None:
+    import subprocess
+    import sys
+
+    script = tmp_path / "seeds.py"
+    script.write_text(SEEDS_SCRIPT)
+    env = fresh_sandbox.subprocess_env()
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    use_sandbox(fresh_sandbox)
+    spec = tmp_path / "seeds.yaml"
+    spec.write_text(
+        "leaderboard:\n  key: seeds\n  title: Seeds\n  project: seeds\n"
+        "  metrics: [accuracy.max max]\n  group_by: [config.arch]\n  min_group_size: 2\n"
+        "  curves: {x: epoch, y: accuracy, top: 2}\n  gate: accuracy.max >= 0.9\n"
+    )
+    assert run(["preview", str(spec), "-f", "json"]) == 0
+    (board,) = json.loads(capsys.readouterr().out)
+    rows = board["tables"][0]["rows"]
+    a, b = rows
+    assert (a["rank"], a["name"], a["n"], a["below_min_group_size"]) == (1, "A", 3, False)
+    assert a["values"]["accuracy.max"] == pytest.approx(0.92)
+    assert a["std"]["accuracy.max"] == pytest.approx(0.02)
+    assert (b["rank"], b["name"], b["n"], b["below_min_group_size"]) == (None, "B", 1, True)
+    assert board["gates"] == [
+        {
+            "gate": "accuracy.max >= 0.9",
+            "ok": True,
+            "reason": "accuracy.max >= 0.9: accuracy.max is 0.92 for A (rank 1)",
+        }
+    ]
+    assert run(["preview", str(spec), "-f", "markdown"]) == 0
+    table = capsys.readouterr().out
+    assert "| 1 | A | 3 | 0.92 ± 0.02 |" in table and "| n<2 | B | 1 | 0.99 |" in table
+    html_page = tmp_path / "seeds.html"
+    assert run(["preview", str(spec), "-f", "html", "-o", str(html_page)]) == 0
+    assert "A (n=3)" in html_page.read_text()  # the group's mean curve, with its band

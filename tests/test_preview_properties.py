@@ -36,20 +36,49 @@ NOW = dt.datetime.now(dt.timezone.utc)
 _ABSENT = object()
 _projects = itertools.count()
 
-UPSERT = """mutation($input: UpsertBucketInput!) { upsertBucket(input: $input) { bucket { name } } }"""
+UPSERT = (
+    """mutation($input: UpsertBucketInput!) { upsertBucket(input: $input) { bucket { name } } }"""
+)
 RUNS = """query($e: String!, $p: String!, $f: JSONString, $o: String) { project(name: $p, entityName: $e) {
   runs(filters: $f, order: $o, first: 1000) { edges { node {
     id name displayName state tags group jobType sweepName createdAt heartbeatAt notes user { username } config summaryMetrics
   } } } } }"""
 
-SCALARS = st.sampled_from([0, 1, 1.0, -2.5, 0.5, 3, math.inf, -math.inf, math.nan, "a", "b", "B", "", "ä", True, False, None])
+SCALARS = st.sampled_from(
+    [
+        0,
+        1,
+        1.0,
+        -2.5,
+        0.5,
+        3,
+        math.inf,
+        -math.inf,
+        math.nan,
+        "a",
+        "b",
+        "B",
+        "",
+        "ä",
+        True,
+        False,
+        None,
+    ]
+)
 VALUES = st.one_of(
     SCALARS, SCALARS, SCALARS,
     st.builds(lambda v: {"max": v}, SCALARS),
     st.builds(lambda v: [v], SCALARS),
     st.just(_ABSENT),
 )  # fmt: skip
-KEYS = [("summary", "m1"), ("summary", "m2"), ("summary", "m1.max"), ("config", "c1"), ("run", "displayName"), ("run", "state")]
+KEYS = [
+    ("summary", "m1"),
+    ("summary", "m2"),
+    ("summary", "m1.max"),
+    ("config", "c1"),
+    ("run", "displayName"),
+    ("run", "state"),
+]
 
 
 @st.composite
@@ -156,12 +185,18 @@ def ref_order(rows: Sequence[RunRecord], sort: Sequence[tuple[str, str, bool]]) 
     return [r.id for r in sorted(rows, key=functools.cmp_to_key(compare))]
 
 
-def tie_groups(ids: Sequence[str], by_id: dict[str, RunRecord], key: tuple[str, str, bool]) -> Iterator[frozenset[str]]:
+def tie_groups(
+    ids: Sequence[str], by_id: dict[str, RunRecord], key: tuple[str, str, bool]
+) -> Iterator[frozenset[str]]:
     """Consecutive runs that tie on one key, as sets."""
     section, name, ascending = key
     group: list[str] = []
     for run_id in ids:
-        if group and ref_compare(ref_value(by_id[group[-1]], section, name), ref_value(by_id[run_id], section, name), ascending):
+        if group and ref_compare(
+            ref_value(by_id[group[-1]], section, name),
+            ref_value(by_id[run_id], section, name),
+            ascending,
+        ):
             yield frozenset(group)
             group = []
         group.append(run_id)
@@ -175,9 +210,18 @@ def server() -> Iterator[Sandbox]:
         yield sb
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(made=runs(), flt=filters(), sort=sorts())
-def test_engine_equals_the_sandbox_and_the_reference(server: Sandbox, made: list[dict[str, Any]], flt: dict[str, Any], sort: list[tuple[str, str, bool]]) -> None:
+def test_engine_equals_the_sandbox_and_the_reference(
+    server: Sandbox,
+    made: list[dict[str, Any]],
+    flt: dict[str, Any],
+    sort: list[tuple[str, str, bool]],
+) -> None:
     project = f"prop-{next(_projects)}"
     for run in made:
         variables = {"input": {
@@ -199,7 +243,10 @@ def test_engine_equals_the_sandbox_and_the_reference(server: Sandbox, made: list
     engine = [row.run.id for row in ranking.rows if row.run is not None]
 
     first = runset.sort[0]
-    served = [n["name"] for n in query(runset_filter(runset, NOW), ("+" if first.ascending else "-") + first.path)]
+    served = [
+        n["name"]
+        for n in query(runset_filter(runset, NOW), ("+" if first.ascending else "-") + first.path)
+    ]
     assert sorted(served) == sorted(engine), "the server and the engine keep different runs"
     key = sort[0]
     assert list(tie_groups(served, by_id, key)) == list(tie_groups(engine, by_id, key))
