@@ -8,7 +8,6 @@ same bytes. One figure per chart, closed as soon as it is written.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
 
 from reportgen.preview.curves import Chart
 
@@ -54,7 +53,3 @@ def svg(chart: Chart, *, width: float = 5.6, height: float = 3.4) -> str:
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     text = buffer.getvalue()
     return text[text.index("<svg") :]
-
-
-def svgs(charts: Sequence[Chart]) -> list[str]:
-    return [svg(chart) for chart in charts]

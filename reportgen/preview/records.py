@@ -84,23 +84,3 @@ def from_node(
         config=_kept(_document(node.get("config")), config_keys),
         summary=_kept(_document(node.get("summaryMetrics")), summary_keys),
     )
-
-
-def config_value(run: RunRecord, key: str) -> Any:
-    """A top-level config value out of its envelope (None when absent)."""
-    value = run.config.get(key)
-    if isinstance(value, dict) and "value" in value:
-        return value["value"]
-    return value
-
-
-def to_json(run: RunRecord) -> dict[str, Any]:
-    """The record as plain JSON (config unwrapped), for `--format json`."""
-    return {
-        "id": run.id,
-        "name": run.name,
-        "created_at": run.created_at,
-        **dict(run.attributes),
-        "config": {k: config_value(run, k) for k in run.config},
-        "summary": dict(run.summary),
-    }

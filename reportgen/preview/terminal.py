@@ -14,6 +14,7 @@ def render(
 ) -> None:
     from rich import box
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console(
@@ -24,11 +25,7 @@ def render(
         target = board.target
         for table in board.tables:
             grid = Table(
-                title=f"{target.title} ({target.key})",
-                caption=caption(board, table),
-                box=box.SIMPLE_HEAVY,
-                title_justify="left",
-                caption_justify="left",
+                title=f"{target.title} ({target.key})", box=box.SIMPLE_HEAVY, title_justify="left"
             )
             for name in header(table):
                 numeric = name in ("rank", "n")
@@ -39,6 +36,7 @@ def render(
                 style = "dim" if row.small else ("bold" if row.rank == 1 else None)
                 grid.add_row(*cells(row, table), style=style)
             console.print(grid)
+            console.print(caption(board, table), style="dim", markup=False)
         for gate in board.gates:
             mark = "[green]passed[/green]" if gate.ok else "[bold red]failed[/bold red]"
-            console.print(f"  gate {mark}: {gate.reason}", markup=True, highlight=False)
+            console.print(f"  gate {mark}: {escape(gate.reason)}", markup=True, highlight=False)
