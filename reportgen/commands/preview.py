@@ -19,6 +19,7 @@ from reportgen.preview.checks import Place
 from reportgen.preview.diff import BoardMoves, rank_moves
 from reportgen.preview.evaluate import Board, Options, Progress, Target, evaluate
 from reportgen.preview.gate import GateResult
+from reportgen.preview.mongo import ViewError
 from reportgen.problems import Problem, ReportgenError
 from reportgen.remote.session import Session
 from reportgen.spec import model as m
@@ -105,11 +106,26 @@ def preview(
         strict=options.strict,
         now=dt.datetime.now(dt.timezone.utc),
     )
-    boards = [evaluate(session.remote, t, run, progress) for t in targets(chosen, options.gates)]
+    boards = [_evaluate(session, t, run, progress) for t in targets(chosen, options.gates)]
     result = PreviewResult(boards)
     if options.diff:
         result.moves = _moves(session, chosen, boards, run)
     return result
+
+
+def _evaluate(
+    session: Session,
+    target: Target,
+    run: Options,
+    progress: Progress | None = None,
+    *,
+    live: bool = False,
+) -> Board:
+    try:
+        return evaluate(session.remote, target, run, progress)
+    except ViewError as exc:
+        what = "the live view" if live else "its view"
+        raise ReportgenError(f"{target.kind} {target.key!r}: cannot read {what}: {exc}") from None
 
 
 def _moves(
@@ -127,7 +143,7 @@ def _moves(
         live_rows = None
         if remote is not None:
             twin = replace(target, spec=remote.spec, gates=())
-            live_board = evaluate(session.remote, twin, replace(run, strict=False))
+            live_board = _evaluate(session, twin, replace(run, strict=False), live=True)
             board.requests += live_board.requests
             live_rows = live_board.tables[0].ranking.rows if live_board.tables else ()
         moves.append(rank_moves(target.key, target.title, live_rows, local_rows, top))
