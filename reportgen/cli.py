@@ -390,6 +390,21 @@ def schema() -> int:
     help="Inject a fault: latency, 429, 500, drop or drop_after (repeatable).",
 )
 @click.option("--fault-seed", type=int, default=None, help="Seed for reproducible fault draws.")
+@click.option(
+    "--view-upsert",
+    type=click.Choice(["by-name", "insert"]),
+    default="by-name",
+    show_default=True,
+    help="What upsertView without an id does: update the view of that name, or always insert.",
+)
+@click.option(
+    "--crash-after",
+    type=click.FloatRange(min=0, min_open=True),
+    default=300.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="A running run without a heartbeat for this long reads as crashed.",
+)
 def sandbox(
     port: int,
     host: str,
@@ -397,6 +412,8 @@ def sandbox(
     api_key: str | None,
     faults: tuple[str, ...],
     fault_seed: int | None,
+    view_upsert: str,
+    crash_after: float,
 ) -> int:
     """Run a local W&B-compatible server in the foreground."""
     from reportgen.sandbox import parse_fault
@@ -409,9 +426,16 @@ def sandbox(
     from reportgen.sandbox_views import renderer
 
     code: int = run_foreground(
-        host=host, port=port, db=db, api_key=api_key, faults=parsed, fault_seed=fault_seed,
+        host=host,
+        port=port,
+        db=db,
+        api_key=api_key,
+        faults=parsed,
+        fault_seed=fault_seed,
+        view_upsert=view_upsert,
+        crash_after=crash_after,
         renderer=renderer(),
-    )  # fmt: skip
+    )
     return code
 
 

@@ -12,6 +12,8 @@ Endpoints:
 * ``GET /_sandbox/stats``, ``POST /_sandbox/stats/reset``: request accounting (see stats.py).
 * ``GET|PUT|DELETE /_sandbox/faults``: fault injection (see faults.py); PUT takes
   ``{"faults": [{"kind": "429", "op": "Viewer", ...}], "seed": 1}``.
+* ``GET|PUT /_sandbox/settings``: behaviour switches (see settings.py); PUT takes the fields
+  to change, e.g. ``{"view_upsert": "insert"}``.
 
 Bad client input is a 4xx (or a GraphQL error with 200), never a 5xx: wandb-core retries 5xx
 for a long while. Error messages and admin answers never carry the API key, even when the
@@ -311,6 +313,17 @@ class App:
         if route == ("DELETE", "/_sandbox/faults"):
             self.faults.clear()
             return Response.json(200, self.faults.describe())
+        if route == ("GET", "/_sandbox/settings"):
+            return Response.json(200, self.backend.settings.describe())
+        if route in (("PUT", "/_sandbox/settings"), ("POST", "/_sandbox/settings")):
+            try:
+                changes = _json_body(req.body, "the settings")
+                if not isinstance(changes, dict):
+                    raise _BadBody('expected {"view_upsert": "by-name" | "insert"}')
+                self.backend.settings.update(changes)
+            except (_BadBody, ValueError) as exc:
+                return _error(400, f"bad settings: {exc}")
+            return Response.json(200, self.backend.settings.describe())
         if route in (("PUT", "/_sandbox/faults"), ("POST", "/_sandbox/faults")):
             try:
                 spec = _json_body(req.body, "the faults")
