@@ -184,16 +184,42 @@ def test_diff_shows_the_rank_moves_of_a_spec_change(
 
 
 def test_preview_reads_few_requests(seeded: Sandbox, capsys: Capture) -> None:
-    """Per leaderboard: one count request, one page, one history request for the curves."""
+    """Per leaderboard: one page (which counts the matching runs too), one history request
+    for the curves; every key was seen in the page, so no count for the data checks."""
     seeded.reset_stats()
     assert run(["preview", str(SPECS), "--target", "cifar10"]) == 0
     ops = seeded.stats()["operations"]
-    assert {k: v for k, v in ops.items() if k != "Viewer"} == {
-        "RunCounts": 1,
-        "Runs": 1,
-        "RunCurves": 1,
-    }
+    assert {k: v for k, v in ops.items() if k != "Viewer"} == {"Runs": 1, "RunCurves": 1}
     assert "Run" not in ops  # no lazy per-run query (REPORT.md 1.5)
+
+
+def test_top_rows_read_one_page_and_a_first_key_no_run_has_is_skipped(
+    fresh_sandbox: Sandbox, use_sandbox: UseSandbox, tmp_path: Path, capsys: Capture
+) -> None:
+    from reportgen.sandbox.bulk import synthetic_runs
+
+    use_sandbox(fresh_sandbox)
+    fresh_sandbox.seed_runs("sweep", synthetic_runs(400))
+    body = (
+        '  key: sweep\n  title: Sweep\n  project: sweep\n  filter: config.dataset == "CIFAR-10"\n'
+    )
+    spec = tmp_path / "sweep.yaml"
+
+    def ranked(metrics: str) -> tuple[list[tuple[int, str]], dict[str, int], str]:
+        spec.write_text(f"leaderboard:\n{body}  metrics: {metrics}\n")
+        fresh_sandbox.reset_stats()
+        assert run(["preview", str(spec), "--rows", "5", "-f", "json"]) == 0
+        captured = capsys.readouterr()
+        rows = json.loads(captured.out)[0]["tables"][0]["rows"]
+        ops = {k: v for k, v in fresh_sandbox.stats()["operations"].items() if k != "Viewer"}
+        return [(r["rank"], r["id"]) for r in rows], ops, captured.err
+
+    by_loss, ops, _ = ranked("[loss min]")
+    assert len(by_loss) == 5 and ops == {"Runs": 1}  # 100 matching runs, one page of 50
+    by_typo_then_loss, ops, err = ranked("[acuracy max, loss min]")
+    assert by_typo_then_loss == by_loss  # every run ties on the missing key
+    assert ops == {"Runs": 2, "RunCounts": 1}  # a page re-read by loss, a count for the check
+    assert "no run of the project has summary.acuracy; did you mean 'accuracy'?" in err
 
 
 SEEDS_SCRIPT = """

@@ -5,14 +5,15 @@
   suggestion from the keys the project's runs actually have.
 * RG602: a filter that matches no run of the project.
 
-Warnings by default; `--strict` makes them errors. The probes are counts the server
-answers in one request (`probe_filters`), so a check costs no run data.
+Warnings by default; `--strict` makes them errors. A key that some run read for the table
+has is there; only the others are counted, by the server, in one request (`probes`), so a
+check costs no run data and, when nothing is wrong, no request.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from reportgen.problems import Level, Problem
@@ -54,34 +55,26 @@ def probed(paths: Iterable[str]) -> list[str]:
     return list(seen.values())
 
 
-def probe_filters(flt: Mapping[str, Any], paths: Sequence[str]) -> list[dict[str, Any]]:
-    """Counts to ask for: the filter; each key among matching runs; each key in the project;
-    the project."""
-    exists = [{p: {"$exists": True}} for p in paths]
-    within = [{"$and": [dict(flt), e]} if flt else e for e in exists]
-    return [dict(flt), *within, *exists, {}]
+def probes(
+    flt: Mapping[str, Any], within: Sequence[str], anywhere: Sequence[str], project: bool
+) -> list[dict[str, Any]]:
+    """Counts to ask for: each key among matching runs, each key in the project, and the
+    project's runs."""
+    exists = [{p: {"$exists": True}} for p in within]
+    asked = [{"$and": [dict(flt), e]} if flt else e for e in exists]
+    asked += [{p: {"$exists": True}} for p in anywhere]
+    return asked + ([{}] if project else [])
 
 
 @dataclass(frozen=True)
 class Counts:
+    """What the data checks know: matching runs, and for each key none of the runs read
+    had, how many matching runs and how many runs of the project have it."""
+
     matched: int
-    within: dict[str, int]  # path -> matching runs that have it
-    anywhere: dict[str, int]  # path -> runs of the project that have it
-    project: int
-
-    @classmethod
-    def of(cls, paths: Sequence[str], counts: Sequence[int]) -> Counts:
-        n = len(paths)
-        return cls(
-            matched=counts[0],
-            within=dict(zip(paths, counts[1 : 1 + n], strict=True)),
-            anywhere=dict(zip(paths, counts[1 + n : 1 + 2 * n], strict=True)),
-            project=counts[-1],
-        )
-
-    def absent(self) -> set[str]:
-        """Paths no matching run has."""
-        return {p for p, n in self.within.items() if n == 0}
+    within: dict[str, int] = field(default_factory=dict)
+    anywhere: dict[str, int] = field(default_factory=dict)
+    project: int = 0
 
 
 def suggestion(path: str, config_keys: Iterable[str], summary_keys: Iterable[str]) -> str:
@@ -114,14 +107,13 @@ def key_problems(
         shown = f"the filter {filter_text!r}" if filter_text else "the run set"
         msg = f"{shown} matches none of the project's {counts.project} runs"
         problems.append(_problem(place, NO_MATCH, msg, strict))
-    for path in counts.within:
-        if counts.matched and counts.within[path]:
-            continue
-        if not counts.matched and counts.anywhere[path]:
-            continue  # the filter is the problem, not the key
+    for path, within in counts.within.items():
+        anywhere = counts.anywhere.get(path, 0)
+        if (counts.matched and within) or (not counts.matched and anywhere):
+            continue  # present; or the filter is the problem, not the key
         hint = suggestion(path, config_keys, summary_keys)
-        if counts.anywhere[path]:
-            where = f"no run matching the filter has {spec_name(path)} ({counts.anywhere[path]} other runs do)"
+        if anywhere:
+            where = f"no run matching the filter has {spec_name(path)} ({anywhere} other runs do)"
         else:
             where = f"no run of the project has {spec_name(path)}"
         problems.append(_problem(place, KEY_ABSENT, where + hint, strict))

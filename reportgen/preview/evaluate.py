@@ -1,10 +1,10 @@
 """One view evaluated against live runs: its tables ranked, its curves drawn, its data
 checked and its gates decided.
 
-Per run set, in this order: one request counts the matching runs and, for every config
-and summary key the run set reads, the runs that have it (data checks, and leading sort
-keys no run has are skipped); then pages of runs as `fetch` decides; then one request
-reads the sampled history of the runs the line plots draw (many runs per request).
+Per run set: pages of runs as `fetch` decides (the first also counts the matching runs);
+one request counting, for the config and summary keys that none of the runs read has,
+the runs that do (data checks; no request when every key was seen); one request reading
+the sampled history of the runs the line plots draw (many runs per request).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from reportgen.preview.engine import Ranking, Row, rank, runset_filter
 from reportgen.preview.fetch import Fetched, fetch_runs, flatten, read_paths
 from reportgen.preview.gate import GateResult, check
 from reportgen.preview.records import from_node
+from reportgen.preview.values import MISSING, resolve
 from reportgen.preview.view import GridBlock, LinePlotSpec, RunsetSpec, ViewSpec, read_view
 from reportgen.problems import Problem
 from reportgen.remote.client import Remote
@@ -156,26 +157,19 @@ def _table(
     progress: Progress | None,
 ) -> Table:
     target = board.target
-    flt = runset_filter(runset, options.now)
-    paths = checks.probed(read_paths(runset, options.now))
-    try:
-        counted = run_counts(remote, entity, project, checks.probe_filters(flt, paths))
-    except ProjectNotFound:
-        counted = [0] * (2 + 2 * len(paths))
-    board.requests += 1
-    counts = checks.Counts.of(paths, counted)
     needed = max([options.rows, *(p.limit for p in plots), *(g.top for g in target.gates)])
-    fetched = Fetched(runs=[], total=0, complete=True)
-    if counts.matched:
+    try:
         fetched = fetch_runs(
             remote, entity, project, runset,
             now=options.now, rows=needed,
             everything=options.everything or bool(runset.grouping),
-            absent=counts.absent(),
             progress=None if progress is None else lambda n, t: progress(target.key, n, t),
         )  # fmt: skip
-        board.requests += fetched.requests
-    elif counts.project:
+    except ProjectNotFound:
+        fetched = Fetched(runs=[], total=0, complete=True, requests=1)
+    board.requests += fetched.requests
+    counts = _counts(remote, board, runset, entity, project, fetched, options)
+    if counts.matched == 0 and counts.project and 0 in counts.anywhere.values():
         _sample_keys(remote, entity, project, fetched)
         board.requests += 1
     ranking = rank(runset, fetched.runs, now=options.now, min_group_size=target.min_group_size)
@@ -184,8 +178,38 @@ def _table(
         filter_text=target.filter_text, strict=options.strict,
     )  # fmt: skip
     shown = top_rows(ranking, None if options.everything else options.rows)
-    total = counts.matched if fetched.total is None else fetched.total
-    return Table(ranking, shown, total, fetched.complete)
+    return Table(ranking, shown, counts.matched, fetched.complete)
+
+
+def _counts(
+    remote: Remote,
+    board: Board,
+    runset: RunsetSpec,
+    entity: str,
+    project: str,
+    fetched: Fetched,
+    options: Options,
+) -> checks.Counts:
+    """What the data checks need: the keys no run read has, counted by the server (one
+    request, and none when every key was seen)."""
+    matched = len(fetched.runs) if fetched.total is None else fetched.total
+    paths = checks.probed(read_paths(runset, options.now))
+    unseen = [p for p in paths if all(resolve(r, p) is MISSING for r in fetched.runs)]
+    if not unseen and matched:
+        return checks.Counts(matched)
+    known = fetched.complete or not matched  # every matching run was read: none has them
+    within_asked = [] if known else unseen
+    flt = runset_filter(runset, options.now)
+    asked = checks.probes(flt, within_asked, unseen, project=not matched)
+    try:
+        counted = run_counts(remote, entity, project, asked)
+    except ProjectNotFound:
+        counted = [0] * len(asked)
+    board.requests += 1 + (len(asked) - 1) // MAX_ALIASES
+    n = len(within_asked)
+    within = dict(zip(within_asked, counted[:n], strict=True)) if n else dict.fromkeys(unseen, 0)
+    anywhere = dict(zip(unseen, counted[n : n + len(unseen)], strict=True))
+    return checks.Counts(matched, within, anywhere, counted[-1] if not matched else 0)
 
 
 def _sample_keys(remote: Remote, entity: str, project: str, fetched: Fetched) -> None:

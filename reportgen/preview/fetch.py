@@ -5,8 +5,10 @@ sort key (`order` takes one key, REPORT.md 4.3); pages are read only until the t
 are settled: at least N rows, and the last row read differs on that key from row N, so
 every run tied with row N at the boundary is in hand (the rest of the order is completed
 by the engine). `everything` reads every matching run (`--all`, and seed groups, whose
-means need every member). A leading sort key that no matching run has is skipped: every
-run ties on it. Records keep only the config and summary keys the run set reads.
+means need every member). A leading sort key that no matching run has is skipped, since
+every run ties on it: missing values sort last in both directions, so when the first row
+lacks it, all do (one page is read again, only then). Records keep only the config and
+summary keys the run set reads.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 from reportgen.preview.engine import runset_filter
 from reportgen.preview.records import RunRecord, from_node
-from reportgen.preview.values import resolve, sort_key
+from reportgen.preview.values import MISSING, resolve, sort_key
 from reportgen.preview.view import RunsetSpec, SortSpec
 from reportgen.remote.client import Remote
 from reportgen.remote.runs import runs_page
@@ -39,6 +41,7 @@ class Fetched:
     requests: int = 0
     config_keys: set[str] = field(default_factory=set)
     summary_keys: set[str] = field(default_factory=set)
+    skipped: set[str] = field(default_factory=set)  # leading sort keys no matching run has
 
 
 def filter_paths(flt: Any) -> Iterator[str]:
@@ -98,14 +101,38 @@ def fetch_runs(
     now: dt.datetime,
     rows: int,
     everything: bool = False,
-    absent: set[str] | None = None,
     progress: Progress | None = None,
 ) -> Fetched:
     """The runs the top `rows` rows need (all matching runs with `everything`)."""
+    skipped: set[str] = set()
+    requests = 0
+    while True:
+        fetched = _fetch(remote, entity, project, runset, now, rows, everything, skipped, progress)
+        fetched.requests += requests
+        first = server_order(runset.sort, skipped)
+        lacking = fetched.runs and resolve(fetched.runs[0], first.path) is MISSING
+        if not lacking or fetched.complete or first.path in ("displayName", "name"):
+            fetched.skipped = skipped
+            return fetched
+        skipped.add(first.path)
+        requests = fetched.requests
+
+
+def _fetch(
+    remote: Remote,
+    entity: str,
+    project: str,
+    runset: RunsetSpec,
+    now: dt.datetime,
+    rows: int,
+    everything: bool,
+    skipped: set[str],
+    progress: Progress | None,
+) -> Fetched:
     flt = runset_filter(runset, now)
     paths = read_paths(runset, now)
     config_keep, summary_keep = _tops(paths, "config"), _tops(paths, "summary_metrics")
-    first = server_order(runset.sort, absent or set())
+    first = server_order(runset.sort, skipped)
     order = ("+" if first.ascending else "-") + first.path
     per_page = MAX_PAGE if everything else min(MAX_PAGE, max(MIN_PAGE, 2 * rows + 1))
     fetched = Fetched(runs=[], total=None, complete=False)
@@ -130,6 +157,12 @@ def fetch_runs(
             return fetched
         if not everything and _settled(fetched.runs, first, rows):
             return fetched
+        if (
+            fetched.requests == 1
+            and fetched.runs
+            and resolve(fetched.runs[0], first.path) is MISSING
+        ):
+            return fetched  # the first row lacks the key: no run has it (see fetch_runs)
 
 
 def _sample(fetched: Fetched, node: Mapping[str, Any]) -> None:
