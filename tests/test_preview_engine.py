@@ -288,3 +288,17 @@ def test_records_read_runs_query_nodes() -> None:
     assert (record.id, record.name, record.attributes["username"]) == ("abc", "my-run", "u")
     assert "_wandb" not in record.config and math.isnan(record.summary["acc"])
     assert record.summary["loss"] == INF
+
+
+def test_groups_are_json_values_not_their_text() -> None:
+    runs = [
+        run("int", {"acc": 1}, {"lr": 1}),
+        run("float", {"acc": 1}, {"lr": 1.0}),
+        run("str", {"acc": 1}, {"lr": "1"}),
+        run("bool", {"acc": 1}, {"lr": True}),
+    ]
+    ranking = rank(
+        runset([("summary", "acc", False)], grouping=[("config", "lr.value")]), runs, now=NOW
+    )
+    sizes = sorted((r.group.n, r.name) for r in ranking.rows if r.group)
+    assert sizes == [(1, "1"), (1, "true"), (2, "1")]

@@ -16,6 +16,7 @@ runs than `min_group_size` follow the ranked ones, unranked and marked.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from reportgen.preview.match import matches
 from reportgen.preview.mongo import combine, filters_to_mongo, search_to_mongo
 from reportgen.preview.records import RunRecord
 from reportgen.preview.values import (
+    ABSENT,
     MISSING,
     NAN,
     NUMBER,
@@ -186,11 +188,11 @@ def _group_rows(runset: RunsetSpec, runs: list[RunRecord], min_size: int) -> lis
     buckets: dict[str, tuple[tuple[Any, ...], list[RunRecord]]] = {}
     for run in sorted(runs, key=lambda r: order_key(r, runset.sort)):
         keys = tuple(resolve(run, p) for p in paths)
-        label = " · ".join(display(k) for k in keys)
-        buckets.setdefault(label, (keys, []))[1].append(run)
+        buckets.setdefault(_identity(keys), (keys, []))[1].append(run)
     wanted = {c.path for c in runset.columns if c.path} | {s.path for s in runset.sort}
     groups = []
-    for label, (keys, members) in buckets.items():
+    for keys, members in buckets.values():
+        label = " · ".join(display(k) for k in keys)
         stats = {p: aggregate([resolve(r, p) for r in members]) for p in wanted}
         for path, key in zip(paths, keys, strict=True):
             stats[path] = Stat(key, None, len(members))
@@ -220,3 +222,13 @@ def _group_rows(runset: RunsetSpec, runs: list[RunRecord], min_size: int) -> lis
         values = tuple(value(group, c.path) for c in runset.columns)
         rows.append(Row(None, group.label, values, group=group, small=True))
     return rows
+
+
+def _identity(keys: tuple[Any, ...]) -> str:
+    """Group keys by JSON value (1 and 1.0 alike, "1" and true apart; missing and null alike)."""
+    parts = []
+    for key in keys:
+        t = tier(key)
+        value = None if t in (ABSENT, NAN) else (float(key) if t == NUMBER else key)
+        parts.append([t, value])
+    return json.dumps(parts, sort_keys=True, default=str)
