@@ -353,6 +353,103 @@ def preview(
 
 
 @cli.command()
+@_verbose_option
+@click.argument("args", nargs=-1, type=click.Path(path_type=str), metavar="URL... | PATH...")
+@click.option(
+    "--project", metavar="ENTITY/PROJECT", help="Every saved view and report of a project."
+)
+@click.option(
+    "--key",
+    "keys",
+    multiple=True,
+    metavar="KEY",
+    help="Rewrite this object in its spec file with W&B's live state (repeatable).",
+)
+@click.option("--drifted", is_flag=True, help="Rewrite every object edited in W&B since apply.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A .yaml file for all objects, or a directory for one file each (default: stdout).",
+)
+@click.option("--force", is_flag=True, help="Overwrite existing output files.")
+@click.option("--strict", is_flag=True, help="Fail if a view holds what specs cannot say.")
+@click.option(
+    "--base-url", default=None, help="W&B server (default: WANDB_BASE_URL, else W&B's cloud)."
+)
+@click.option(
+    "--concurrency", type=click.IntRange(1, 32), default=6, show_default=True,
+    help="Requests in flight at once.",
+)  # fmt: skip
+def pull(
+    args: tuple[str, ...],
+    project: str | None,
+    keys: tuple[str, ...],
+    drifted: bool,
+    output: Path | None,
+    force: bool,
+    strict: bool,
+    base_url: str | None,
+    concurrency: int,
+) -> int:
+    """W&B views into specs: URLs (or --project) to new spec files; with --key or --drifted,
+    PATHS (default specs/) are rewritten in place with what W&B has now."""
+    from reportgen.commands import pull as pulling
+    from reportgen.remote.session import connect, resolve_credentials
+
+    if keys or drifted:
+        if project or output or force:
+            raise click.UsageError(
+                "--key/--drifted rewrite spec files in place; drop --project, -o, --force"
+            )
+        return _pull_back(args, keys, drifted, strict, base_url, concurrency)
+    if not args and not project:
+        raise click.UsageError("give W&B URLs, --project ENTITY/PROJECT, --key KEY or --drifted")
+    pulling.parse_urls(args)  # bad URLs before credentials
+    if project:
+        pulling.parse_project(project)
+    session = connect(resolve_credentials(base_url))
+    pulled = pulling.pull_views(session, urls=args, project=project, concurrency=concurrency)
+    if strict:
+        pulling.refuse_unrepresented(pulled)
+    if output is None:
+        from reportgen.pull.emit import file_text
+
+        sys.stdout.write(file_text(pulled.parts))
+    else:
+        for path in pulling.write_pulled(pulled, output, force=force):
+            click.echo(str(path))
+    _pull_notes(pulled.unrepresented)
+    return EXIT_OK
+
+
+def _pull_notes(found: list[Any]) -> None:
+    for part, text in found:
+        sys.stderr.write(f"reportgen: {part.kind} {part.key!r} kept {text}\n")
+
+
+def _pull_back(
+    paths: tuple[str, ...],
+    keys: tuple[str, ...],
+    drifted: bool,
+    strict: bool,
+    base_url: str | None,
+    concurrency: int,
+) -> int:
+    from reportgen.commands import apply as applying
+    from reportgen.commands.pull_back import pull_back
+
+    session, views = _connect(paths, base_url)
+    options = applying.Options(concurrency=concurrency)
+    made, _ = applying.plan(session, views, options)
+    result = pull_back(made, keys=keys, drifted=drifted, strict=strict)
+    for line in result.lines():
+        click.echo(line)
+    return EXIT_FAILURE if result.failed else EXIT_OK
+
+
+@cli.command()
 def schema() -> int:
     """Print the JSON Schema of spec files (for editors and other tools)."""
     from reportgen.spec.schema import schema_text

@@ -12,6 +12,7 @@ from reportgen.render import event_line
 
 _STYLES = {
     "created": "green",
+    "adopted": "cyan",
     "updated": "yellow",
     "restored": "magenta",
     "pruned": "red",

@@ -20,7 +20,14 @@ if TYPE_CHECKING:
     from reportgen.commands.preview import PreviewResult
     from reportgen.preview.diff import BoardMoves
 
-SYMBOLS = {"create": "+", "update": "~", "drifted": "!", "delete": "-", "unchanged": "="}
+SYMBOLS = {
+    "create": "+",
+    "adopt": "@",
+    "update": "~",
+    "drifted": "!",
+    "delete": "-",
+    "unchanged": "=",
+}
 NOTES = {
     "drifted": "edited in W&B since the last apply; apply restores the spec",
     "delete": "no spec declares this key",
@@ -55,6 +62,8 @@ def _line(change: Change) -> str:
 
 
 def _shows_diff(change: Change) -> bool:
+    if change.action == "adopt":
+        return change.local_doc != change.remote_doc
     return change.action in ("update", "drifted")
 
 
@@ -90,7 +99,8 @@ def plan_json(plan: Plan) -> str:
         }
         for c in plan.changes
     ]
-    counts = {a: plan.count(a) for a in ("create", "update", "drifted", "delete", "unchanged")}
+    actions = ("create", "adopt", "update", "drifted", "delete", "unchanged")
+    counts = {a: plan.count(a) for a in actions}
     summary = {"changes": plan.has_changes, "orphans": plan.orphans, **counts}
     return json.dumps({"changes": rows, "summary": summary}, indent=2, ensure_ascii=False) + "\n"
 

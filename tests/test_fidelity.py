@@ -160,7 +160,11 @@ def with_ids_of(ours: Json, theirs: Json, view_type: str) -> Json:
 
 
 # The validation suite's valid cases use every field of the spec language once.
-VALID_CASES = list(iter_spec_files([REPO / "tests" / "cases" / "valid"]))
+# passthrough.yaml carries view JSON the library's models do not know (what pull keeps for
+# views made in the app): loading it with them drops exactly that, by design.
+VALID_CASES = [
+    p for p in iter_spec_files([REPO / "tests" / "cases" / "valid"]) if p.name != "passthrough.yaml"
+]
 CASE_ENVIRON = {"WANDB_ENTITY": ENTITY, "WANDB_PROJECT": "cases"}
 
 

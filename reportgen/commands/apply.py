@@ -60,7 +60,10 @@ class Outcome:
         return sum(e.outcome == outcome for e in self.events)
 
     def summary(self) -> str:
-        outcomes = ("created", "updated", "restored", "pruned", "unchanged", "skipped", "failed")
+        outcomes = (
+            *("created", "adopted", "updated", "restored"),
+            *("pruned", "unchanged", "skipped", "failed"),
+        )
         shown = [f"{self.count(o)} {o}" for o in outcomes if self.count(o)]
         return "Apply: " + (", ".join(shown) or "nothing to do")
 
@@ -129,7 +132,7 @@ class _Executor:
         for change in quiet:
             self.emit(Event("unchanged", change, change.url))
         deletes = [c for c in changes if c.action == "delete"]
-        writes = [c for c in changes if c.action in ("create", "update", "drifted")]
+        writes = [c for c in changes if c.action in ("create", "adopt", "update", "drifted")]
         for batch in (deletes, writes):
             with ThreadPoolExecutor(max_workers=max(1, self.options.concurrency)) as pool:
                 list(pool.map(self.one, batch))
@@ -200,7 +203,12 @@ class _Executor:
             view_id,
             built.view.title,
         )
-        outcome = {"create": "created", "update": "updated", "drifted": "restored"}[change.action]
+        outcome = {
+            "create": "created",
+            "adopt": "adopted",
+            "update": "updated",
+            "drifted": "restored",
+        }[change.action]
         note = (
             "overwrote an edit made in W&B since the last apply"
             if change.action == "drifted"

@@ -19,6 +19,7 @@ from typing import Any
 from reportgen.commands.validate import validate_paths
 from reportgen.compile.construct import CompileError, compile_view, expand
 from reportgen.compile.normalize import canonical_json, normalize
+from reportgen.compile.passthrough import PassthroughError, apply_patches, patches
 from reportgen.compile.viewspec import ProjectIds, view_spec, view_type
 from reportgen.problems import Problem, ReportgenError
 from reportgen.spec import model as m
@@ -53,7 +54,8 @@ class BuiltView:
         return (self.view.entity, self.view.project, self.view_type, self.view.key)
 
     def spec(self, project_id: ProjectIds | None = None) -> dict[str, Any]:
-        return view_spec(self.compiled, project_id)
+        """The view JSON: the library's serialisation, then what passthrough carries back."""
+        return apply_patches(view_spec(self.compiled, project_id), self.view)
 
     def document(self) -> dict[str, Any]:
         """The canonical, reviewable form: view fields and the normalised spec."""
@@ -81,7 +83,12 @@ def build_views(
     problems: list[Problem] = []
     for spec, view in ((s, v) for s in specs for v in expand([s])):
         try:
-            views.append(BuiltView(view, compile_view(view), spec))
+            built = BuiltView(view, compile_view(view), spec)
+            if patches(view):
+                built.spec()  # a passthrough path that does not fit is a problem now
+            views.append(built)
+        except PassthroughError as exc:
+            problems.append(_problem(view, "RG311", exc.message))
         except CompileError as exc:
             problems.append(_problem(view, exc.code, exc.message))
         except ValueError as exc:

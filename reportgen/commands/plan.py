@@ -5,6 +5,8 @@ Each declared view is matched to the live view carrying its key (see `identity`)
 both are compared in normalised form:
 
 * create     - nothing on W&B has the key;
+* adopt      - a view made outside reportgen that the spec names with `adopt:` (written by
+               pull): apply updates that view and marks it managed, never making a second;
 * unchanged  - W&B's copy equals the declared one;
 * update     - they differ and W&B's copy is what reportgen last applied;
 * drifted    - they differ and W&B's copy was edited in the app since the last apply;
@@ -27,7 +29,7 @@ from reportgen.remote.client import RemoteView
 from reportgen.remote.identity import digest, parse_marker, view_document, view_name, view_url
 
 Scope = tuple[str, str, str]  # entity, project, view type
-ACTIONS = ("delete", "create", "update", "drifted", "unchanged")
+ACTIONS = ("delete", "create", "adopt", "update", "drifted", "unchanged")
 VIEW_TYPES = (WORKSPACE_TYPE, REPORT_TYPE)
 
 
@@ -78,8 +80,9 @@ class Plan:
 
     def summary(self) -> str:
         update = self.count("update") + self.count("drifted")
+        adopt = f"{self.count('adopt')} to adopt, " if self.count("adopt") else ""
         return (
-            f"Plan: {self.count('create')} to create, {update} to update, "
+            f"Plan: {self.count('create')} to create, {update} to update, {adopt}"
             f"{self.count('delete')} to delete, {self.count('unchanged')} unchanged"
         )
 
@@ -108,6 +111,8 @@ def make_plan(
     """Compare declared views with W&B's; raises ReportgenError on duplicate keys."""
     managed = _managed(listings, app_url)
     by_name = _unmarked_by_name(listings)
+    by_id = _adoptable(views, listings)
+    adopted: set[str] = set()
     known = [v.key for v in views] + [key for _, key in managed]
     for target in targets:
         if not any(fnmatch.fnmatchcase(key, target) for key in known):
@@ -148,9 +153,19 @@ def make_plan(
                 )
                 if change.action == "unchanged":
                     change.action = "update"
+        adopted_view = None if remote else _adopted(by_id, scope, built.view.adopt)
+        if adopted_view is not None:
+            change.remote = adopted_view
+            change.remote_doc = _remote_doc(adopted_view)
+            change.url = _url(app_url, adopted_view)
+            change.action = "adopt"
+            adopted.add(adopted_view.id)
+            change.note = "made outside reportgen; apply marks it managed" + (
+                "" if local_doc == change.remote_doc else " and updates it"
+            )
         plan.changes.append(change)
     for (scope, key), remote in managed.items():
-        if (scope, key) in declared or not _targeted(key, targets):
+        if (scope, key) in declared or not _targeted(key, targets) or remote.id in adopted:
             continue
         if not prune:
             plan.orphans += 1
@@ -170,6 +185,32 @@ def make_plan(
         )
     plan.changes.sort(key=lambda c: (ACTIONS.index(c.action), c.key, c.view_type))
     return plan
+
+
+def _adoptable(
+    views: Sequence[BuiltView], listings: Mapping[Scope, list[RemoteView] | None]
+) -> dict[tuple[Scope, str], RemoteView]:
+    """Views `adopt:` may name: made outside reportgen, or managed under a key no spec
+    declares any more (a pulled object that had to take a new key)."""
+    declared = {((v.view.entity, v.view.project, v.view_type), v.key) for v in views}
+    found: dict[tuple[Scope, str], RemoteView] = {}
+    for scope, listed in listings.items():
+        for view in listed or []:
+            marker = parse_marker(view.description)
+            if marker is None or (scope, marker.key) not in declared:
+                found[(scope, view.id)] = view
+    return found
+
+
+def _adopted(
+    by_id: Mapping[tuple[Scope, str], RemoteView], scope: Scope, ids: Sequence[str]
+) -> RemoteView | None:
+    """The unmanaged view of this scope that `adopt:` names, if W&B has it."""
+    for view_id in ids:
+        found = by_id.get((scope, view_id))
+        if found is not None:
+            return found
+    return None
 
 
 def _targeted(key: str, targets: Sequence[str]) -> bool:

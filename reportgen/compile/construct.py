@@ -150,7 +150,20 @@ def _drop_none(**kwargs: Any) -> dict[str, Any]:
     return {k: v for k, v in kwargs.items() if v is not None}
 
 
+def _raw_layout(json: dict[str, Any]) -> dict[str, Any]:
+    layout = json.get("layout")
+    if isinstance(layout, dict) and all(
+        isinstance(layout.get(k), int) and not isinstance(layout.get(k), bool) for k in "xywh"
+    ):
+        return {"layout": wr.Layout(x=layout["x"], y=layout["y"], w=layout["w"], h=layout["h"])}
+    return {}
+
+
 def compile_panel(panel: m.Panel) -> Any:
+    if isinstance(panel, m.RawPanel):
+        # A placeholder where the raw panel stands; `passthrough.apply_patches` puts the
+        # panel's JSON there once the library has serialised the object.
+        return wr.MarkdownPanel(markdown="", **_raw_layout(panel.json))
     if isinstance(panel, m.LinePanel):
         return wr.LinePlot(
             x=panel.x,
@@ -358,6 +371,8 @@ def compile_block(block: m.Block, report: m.Report) -> Any:
         return wr.Image(url=block.url, caption=block.caption)
     if isinstance(block, m.MarkerBlock):
         return wr.HorizontalRule() if block.kind == "hr" else wr.TableOfContents()
+    if isinstance(block, m.RawBlock):
+        return wr.HorizontalRule()  # a placeholder, replaced as for raw panels
     return wr.PanelGrid(
         runsets=[compile_runset(r, report) for r in block.runsets],
         panels=[compile_panel(p) for p in block.panels],

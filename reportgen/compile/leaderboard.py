@@ -83,7 +83,7 @@ def _label(ref: Ref) -> str:
 
 def _identity(board: m.Leaderboard) -> dict[str, Any]:
     """What a leaderboard's views share with it: key, title, place, description, source."""
-    names = ("key", "title", "entity", "project", "source", "description")
+    names = ("key", "title", "entity", "project", "source", "description", "adopt")
     return {name: getattr(board, name) for name in names}
 
 

@@ -215,7 +215,7 @@ class _Checker:
             msg = (
                 "min_group_size applies to seed groups: add group_by (the config keys but the seed)"
             )
-            self.add((*path, "min_group_size"), "RG311", msg, key=True)
+            self.add((*path, "min_group_size"), "RG312", msg, key=True)
 
     def gate(self, text: str, path: JsonPath) -> None:
         try:

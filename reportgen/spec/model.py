@@ -8,7 +8,7 @@ immutable; references and filters are parsed (`Ref`, filter trees), not strings.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from reportgen.spec.filters import Node
 from reportgen.spec.gates import Gate
@@ -164,6 +164,13 @@ class ImportancePanel:
     layout: Layout | None = None
 
 
+@dataclass(frozen=True)
+class RawPanel:
+    """A panel reportgen has no words for, as W&B stores it (without its id); written by pull."""
+
+    json: dict[str, Any]
+
+
 Panel: TypeAlias = (
     LinePanel
     | BarPanel
@@ -173,6 +180,7 @@ Panel: TypeAlias = (
     | RunComparerPanel
     | MarkdownPanel
     | ImportancePanel
+    | RawPanel
 )
 
 
@@ -207,6 +215,17 @@ class WorkspaceSettings:
 
 
 @dataclass(frozen=True)
+class Passthrough:
+    """View JSON the spec language cannot say, kept verbatim: JSON Pointers into the view spec.
+
+    Compile writes `sets` (pointer -> value) and removes `unsets` after everything else.
+    """
+
+    sets: tuple[tuple[str, Any], ...] = ()
+    unsets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Workspace:
     """A saved workspace view."""
 
@@ -219,6 +238,8 @@ class Workspace:
     runset: Runset = field(default_factory=Runset)
     settings: WorkspaceSettings = field(default_factory=WorkspaceSettings)
     sections: tuple[Section, ...] = ()
+    adopt: tuple[str, ...] = ()
+    passthrough: Passthrough | None = None
 
     kind = "workspace"
 
@@ -269,8 +290,15 @@ class PanelGrid:
     hide_runsets: bool = False
 
 
+@dataclass(frozen=True)
+class RawBlock:
+    """A report block reportgen has no words for, as W&B stores it; written by pull."""
+
+    json: dict[str, Any]
+
+
 Block: TypeAlias = (
-    Heading | TextBlock | CodeBlock | ListBlock | ImageBlock | MarkerBlock | PanelGrid
+    Heading | TextBlock | CodeBlock | ListBlock | ImageBlock | MarkerBlock | PanelGrid | RawBlock
 )
 
 
@@ -286,6 +314,8 @@ class Report:
     description: str = ""
     width: str = "readable"
     blocks: tuple[Block, ...] = ()
+    adopt: tuple[str, ...] = ()
+    passthrough: Passthrough | None = None
 
     kind = "report"
 
@@ -334,6 +364,7 @@ class Leaderboard:
     group_by: tuple[Ref, ...] = ()
     min_group_size: int = 1
     gates: tuple[Gate, ...] = ()
+    adopt: tuple[str, ...] = ()
 
     kind = "leaderboard"
 

@@ -94,7 +94,10 @@ class _Reader:
             "project": self.resolved(body, "project"),
             "source": self.source((*self.path, "key")),
             "description": body.get("description", ""),
+            "adopt": _strings(body.get("adopt") or ()),
         }
+        if kind != "leaderboard":
+            common["passthrough"] = passthrough(body.get("passthrough"))
         if kind == "workspace":
             return [
                 m.Workspace(
@@ -143,6 +146,7 @@ class _Reader:
                     title=variant.get("title") or f"{base.title} · {variant['key']}",
                     filter=extra if base.filter is None else and_filters(base.filter, extra),
                     source=self.source((*self.path, "variants", i, "key")),
+                    adopt=(),
                 )
             )
         return boards
@@ -167,6 +171,14 @@ def filter_of(text: Any) -> m.Filter | None:
 def sort_key(text: str) -> m.SortKey:
     ref, ascending = split_sort_key(text)
     return m.SortKey(ref, ascending)
+
+
+def passthrough(value: Any) -> m.Passthrough | None:
+    if not isinstance(value, dict):
+        return None
+    sets = tuple((value.get("set") or {}).items())
+    unsets = tuple(value.get("unset") or ())
+    return m.Passthrough(sets, unsets) if sets or unsets else None
 
 
 def _strings(value: Any) -> tuple[str, ...]:
@@ -230,6 +242,8 @@ def _ref_or_none(value: Any) -> Any:
 
 def panel(body: dict[str, Any]) -> m.Panel:
     kind = body["type"]
+    if kind == "raw":
+        return m.RawPanel(dict(body["json"]))
     shared: dict[str, Any] = {"title": body.get("title"), "layout": layout(body.get("layout"))}
     grouping = {
         "group_by": _ref_or_none(body.get("group_by")),
@@ -330,6 +344,8 @@ def block(body: dict[str, Any]) -> m.Block:
         return m.ImageBlock(value["url"], value.get("caption", ""))
     if kind in ("hr", "toc"):
         return m.MarkerBlock(kind)
+    if kind == "raw":
+        return m.RawBlock(dict(value))
     grid_runsets = tuple(runset(r) for r in value.get("runsets") or [{}])
     return m.PanelGrid(
         runsets=grid_runsets,

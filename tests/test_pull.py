@@ -1,0 +1,358 @@
+"""`reportgen pull` against the sandbox, over HTTP, with the real wandb and wandb-workspaces.
+
+* every example and spec: apply -> pull -> the pulled YAML validates and plan shows no
+  changes;
+* the app-made fixtures of the wire study (../shared/wandb-wire/fixtures), upserted as views
+  through the GraphQL API: pull names exactly what the spec language cannot say, plan shows
+  only the adoption, apply adopts the view without changing it;
+* copying a view to another project;
+* an edit made in the app (through wandb-workspaces) -> `pull --drifted` -> the spec file's
+  diff is exactly the edited line, comments intact; an edit that does not fit a leaderboard's
+  template is reported, not written.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reportgen.cli import run
+from reportgen.compile.normalize import normalize
+from reportgen.remote.client import UPSERT_VIEW
+from reportgen.remote.identity import parse_marker
+from reportgen.sandbox import Sandbox
+
+REPO = Path(__file__).resolve().parents[1]
+PROJECT = "image-classification-leaderboard"
+MODELINE = "# yaml-language-server: $schema="
+Json = dict[str, Any]
+
+ALL_VIEWS = """query($e: String!, $p: String!, $t: String) { project(name: $p, entityName: $e) {
+  allViews(viewType: $t, first: 1000) { edges { node { id name displayName description spec } } } } }"""
+
+
+@pytest.fixture
+def sb(fresh_sandbox: Sandbox, use_sandbox: Callable[[Sandbox], None]) -> Sandbox:
+    use_sandbox(fresh_sandbox)
+    return fresh_sandbox
+
+
+def views(sb: Sandbox, view_type: str, project: str = PROJECT) -> list[Json]:
+    data = sb.graphql(ALL_VIEWS, {"e": sb.entity, "p": project, "t": view_type}).json["data"]
+    if data["project"] is None:
+        return []
+    found = [e["node"] for e in data["project"]["allViews"]["edges"]]
+    for node in found:
+        node["spec"] = json.loads(node["spec"])
+    return found
+
+
+def upsert(
+    sb: Sandbox, view_type: str, title: str, spec: Json, project: str = PROJECT, nw: str = "app"
+) -> str:
+    """A view made outside reportgen, saved through W&B's GraphQL API with wandb's client."""
+    import wandb
+    from wandb_workspaces._graphql import execute_graphql
+
+    api = wandb.Api()
+    api.create_project(project, sb.entity)
+    name = f"nw-{nw}-v" if view_type == "project-view" else nw
+    variables = {
+        "entityName": sb.entity,
+        "projectName": project,
+        "type": view_type,
+        "name": name,
+        "displayName": title,
+        "description": "",
+        "spec": json.dumps(spec),
+    }
+    return str(execute_graphql(api, UPSERT_VIEW, variables)["upsertView"]["view"]["id"])
+
+
+def url_in(out: str, kind: str, key: str) -> str:
+    """The URL apply printed for one object."""
+    return next(line.split()[-1] for line in out.splitlines() if line.split()[1:3] == [kind, key])
+
+
+def pulled_text(folder: Path) -> dict[str, str]:
+    return {p.name: p.read_text() for p in sorted(folder.glob("*.yaml"))}
+
+
+def test_every_example_and_spec_pulls_back_to_no_changes(
+    sb: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["apply", str(REPO / "examples"), str(REPO / "specs")]) == 0
+    created = sum(len(views(sb, t)) for t in ("project-view", "runs"))
+    out = tmp_path / "pulled"
+    assert run(["pull", "--project", f"{sb.entity}/{PROJECT}", "-o", str(out)]) == 0
+    capsys.readouterr()
+    files = pulled_text(out)
+    assert all(text.startswith(MODELINE) for text in files.values())
+    # leaderboards come back as leaderboards: one file holds a workspace and its report
+    assert (
+        "leaderboard:" in files["cifar10.yaml"]
+        and "metrics: [accuracy max, loss min]" in (files["cifar10.yaml"])
+    )
+    assert run(["validate", str(out)]) == 0
+    assert "0 errors" not in capsys.readouterr().err
+    sb.reset_stats()
+    assert run(["plan", str(out), "--detailed-exitcode"]) == 0
+    out_text = capsys.readouterr().out
+    assert f"Plan: 0 to create, 0 to update, 0 to delete, {created} unchanged" in out_text
+    assert sb.stats()["writes"] == 0
+
+
+def test_one_url_at_a_time_trailing_slash_edit_and_query(
+    sb: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["apply", str(REPO / "examples" / "03-report.yaml")]) == 0
+    url = url_in(capsys.readouterr().out, "report", "cifar10-weekly-report")
+    for variant in (url, url + "/", url + "/edit", url + "/edit?firstReport=true#x"):
+        assert run(["pull", variant]) == 0
+        text = capsys.readouterr().out
+        assert text.startswith(MODELINE) and "key: cifar10-weekly-report" in text
+
+
+def load_fixture(sb: Sandbox, wire_dir: Path, name: str, view_type: str, project: str) -> str:
+    spec = json.loads((wire_dir / "fixtures" / name).read_text())
+    return upsert(sb, view_type, "Made in the app", spec, project)
+
+
+FIXTURES = [
+    ("ui_like_workspace_spec.json", "project-view"),
+    ("ui_like_report_spec.json", "runs"),
+]
+# What the spec language cannot say about the fixtures: every path, and how pull keeps it.
+UNREPRESENTED = {
+    "project-view": [
+        "/section/panelBankConfig/sections/0/panels/1: raw panel",
+        "/section/panelBankConfig/settings/searchQuery: set",
+        "/section/panelBankConfig/settings/unknownSetting: set",
+        "/section/panelBankConfig/sections/0/__id__: set",
+        "/section/panelBankConfig/sections/0/isPanelsAuto: set",
+        "/section/panelBankConfig/sections/0/defaultName: set",
+        "/section/panelBankConfig/sections/0/panels/0/config/unknownPanelKey: set",
+        "/section/panelBankConfig/sections/0/panels/0/config/groupBy: set",
+        "/section/panelBankConfig/sections/0/panels/0/isAuto: set",
+        "/section/runSets/0/runFeed/columnVisible/run:name: set",
+        "/section/runSets/0/runFeed/columnVisible/config:lr.value: set",
+        "/section/runSets/0/runFeed/columnWidths/run:displayName: set",
+        "/section/runSets/0/runFeed/columnOrder: set",
+        "/section/runSets/0/filters/filters: set",  # a disabled filter: the spec has none
+        "/section/runSets/0/futureRunsetKey: set",
+        "/section/settings/shouldAutoGeneratePanels: unset",
+        "/section/workspaceSettings: set",
+        "/section/futureSectionKey: set",
+        "/futureTopKey: set",
+    ],
+    "runs": [
+        "/blocks/1: raw block",
+        "/blocks/3: raw block",  # bold text and a link
+        "/blocks/5/metadata/openViz: set",
+        "/blocks/5/metadata/runSets/0/futureKey: set",
+        "/blocks/5/metadata/panelBankConfig/state: set",
+        "/blocks/5/metadata/panelBankConfig/sections/0/name: set",
+        "/blocks/5/metadata/panelBankSectionConfig/panels/0/config/unknownKey: set",
+        "/blocks/5/metadata/panelBankSectionConfig/panels/0/config/groupBy: set",
+        "/blocks/5/futureBlockKey: set",
+        "/authors: set",
+        "/futureTopKey: set",
+    ],
+}
+
+
+@pytest.mark.parametrize(("name", "view_type"), FIXTURES)
+def test_app_made_views_adopted_unchanged(
+    name: str,
+    view_type: str,
+    sb: Sandbox,
+    wire_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from reportgen.commands.pull import pull_views
+    from reportgen.remote.session import connect, resolve_credentials
+
+    view_id = load_fixture(sb, wire_dir, name, view_type, PROJECT)
+    before = views(sb, view_type)
+    assert [v["id"] for v in before] == [view_id]
+
+    pulled = pull_views(connect(resolve_credentials()), project=f"{sb.entity}/{PROJECT}")
+    (part,) = pulled.parts
+    assert [f"{u.pointer}: {u.how}" for u in part.unrepresented] == UNREPRESENTED[view_type]
+
+    spec = tmp_path / "pulled.yaml"
+    assert run(["pull", "--project", f"{sb.entity}/{PROJECT}", "-o", str(spec)]) == 0
+    err = capsys.readouterr().err
+    for line in UNREPRESENTED[view_type]:  # the report names each path
+        assert line.split(":")[0] + ":" in err
+    assert run(["pull", "--project", f"{sb.entity}/{PROJECT}", "--strict"]) == 1
+    assert "--strict" in capsys.readouterr().err
+
+    assert run(["plan", str(spec), "--detailed-exitcode"]) == 2
+    out = capsys.readouterr().out
+    assert "@ adopt" in out and "Plan: 0 to create, 0 to update, 1 to adopt" in out
+    assert "\n-" not in out and "\n+" not in out  # no diff: only the adoption
+
+    assert run(["apply", str(spec)]) == 0
+    assert "adopted" in capsys.readouterr().out
+    (after,) = views(sb, view_type)  # the same view, not a second one
+    assert after["id"] == view_id
+    assert normalize(after["spec"], view_type) == normalize(before[0]["spec"], view_type)
+    assert parse_marker(after["description"]) is not None
+    assert run(["plan", str(spec), "--detailed-exitcode"]) == 0
+
+
+def test_copy_a_view_to_another_project(sb: Sandbox, wire_dir: Path, tmp_path: Path) -> None:
+    load_fixture(sb, wire_dir, "ui_like_workspace_spec.json", "project-view", "project-a")
+    spec = tmp_path / "copy.yaml"
+    assert run(["pull", "--project", f"{sb.entity}/project-a", "-o", str(spec)]) == 0
+    spec.write_text(spec.read_text().replace("project: project-a", "project: project-b"))
+    assert run(["apply", str(spec)]) == 0
+    (a,) = views(sb, "project-view", "project-a")
+    (b,) = views(sb, "project-view", "project-b")
+    assert a["id"] != b["id"] and parse_marker(a["description"]) is None  # A left alone
+    assert normalize(b["spec"], "project-view") == normalize(a["spec"], "project-view")
+    assert b["displayName"] == a["displayName"]
+
+
+COMMENTED = f"""\
+# yaml-language-server: $schema=../schemas/reportgen.schema.json
+# The team's overview: keep the comments when pulling edits back.
+workspace:
+  key: overview   # stable key
+  title: Overview
+  project: {PROJECT}
+  runset:
+    filter: config.dataset == "CIFAR-10"   # only CIFAR-10
+    # best first, then by name
+    sort: [summary.accuracy desc, run.name asc]
+    columns: [run.name, summary.accuracy]
+  settings:
+    auto_panels: false   # a default, written out on purpose
+  sections:
+    - name: Curves
+      panels:
+        - {{type: line, x: epoch, y: accuracy}}
+"""
+
+
+def edit_sort_direction(url: str) -> None:
+    """The app edit, made as a W&B user scripts it: wandb-workspaces' load, change, save."""
+    import wandb_workspaces.workspaces as ws
+
+    workspace = ws.Workspace.from_url(url)
+    order = list(workspace.runset_settings.order)
+    order[0] = ws.Ordering(order[0].item, ascending=True)
+    workspace.runset_settings.order = order
+    workspace.save()
+
+
+def test_app_edit_pulled_back_is_a_one_line_diff(
+    sb: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "specs" / "overview.yaml"
+    spec.parent.mkdir()
+    spec.write_text(COMMENTED)
+    assert run(["apply", str(spec)]) == 0
+    edit_sort_direction(url_in(capsys.readouterr().out, "workspace", "overview"))
+    assert run(["plan", str(spec), "--detailed-exitcode"]) == 2
+    capsys.readouterr()
+
+    assert run(["pull", "--drifted", str(spec.parent)]) == 0
+    assert f"rewrote {spec}: overview" in capsys.readouterr().out
+    diff = [
+        line
+        for line in difflib.unified_diff(COMMENTED.splitlines(), spec.read_text().splitlines(), n=0)
+        if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    ]
+    assert diff == [
+        "-    sort: [summary.accuracy desc, run.name asc]",
+        "+    sort: [summary.accuracy asc, run.name asc]",
+    ]
+    # the view now matches the spec, and the spec still says what it said elsewhere
+    assert run(["plan", str(spec), "--detailed-exitcode"]) == 2  # the marker goes back on
+    assert "marker is gone" in capsys.readouterr().out
+    assert run(["apply", str(spec)]) == 0
+    assert run(["plan", str(spec), "--detailed-exitcode"]) == 0
+
+
+def test_leaderboard_edit_that_does_not_fit_is_reported_not_written(
+    sb: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    specs = tmp_path / "specs"
+    shutil.copytree(REPO / "specs", specs)
+    before = (specs / "cifar10.yaml").read_text()
+    assert run(["apply", str(specs)]) == 0
+    edit_sort_direction(
+        url_in(capsys.readouterr().out, "workspace", "cifar10")
+    )  # the workspace only: its report still ranks the old way
+    assert run(["pull", "--drifted", str(specs)]) == 1
+    out = capsys.readouterr().out
+    assert "not rewritten cifar10:" in out and "leaderboard" in out
+    assert (specs / "cifar10.yaml").read_text() == before
+
+
+def test_output_files_are_never_overwritten_without_force(
+    sb: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["apply", str(REPO / "specs")]) == 0
+    out = tmp_path / "out"
+    args = ["pull", "--project", f"{sb.entity}/{PROJECT}", "-o", str(out)]
+    assert run(args) == 0
+    (out / "cifar10.yaml").write_text("# mine\n")
+    capsys.readouterr()
+    assert run(args) == 1
+    assert "--force" in capsys.readouterr().err
+    assert (out / "cifar10.yaml").read_text() == "# mine\n"
+    assert run([*args, "--force"]) == 0
+    assert (out / "cifar10.yaml").read_text().startswith(MODELINE)
+
+
+def test_two_app_views_with_one_title_get_two_keys_and_files(sb: Sandbox, tmp_path: Path) -> None:
+    for nw in ("one", "two"):
+        upsert(sb, "project-view", "../../etc/passwd", {"section": {}}, nw=nw)
+    out = tmp_path / "out"
+    assert run(["pull", "--project", f"{sb.entity}/{PROJECT}", "-o", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["etc-passwd-2.yaml", "etc-passwd.yaml"]
+    assert run(["validate", str(out)]) == 0
+
+
+def test_bad_urls_fail_before_any_request(sb: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["pull", "https://wandb.ai/team/proj", "ftp://x/y"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "?nw=" in err and "ftp://x/y" in err
+    assert sb.stats()["requests"] == 0
+
+
+def test_variant_edited_in_the_app_rewrites_only_its_own_filter(
+    sb: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Both views of a leaderboard variant edited alike (as the app saves them: the stored
+    spec changes, the description stays): the variant's own filter is rewritten, nothing else."""
+    specs = tmp_path / "specs"
+    shutil.copytree(REPO / "specs", specs)
+    before = (specs / "cifar10.yaml").read_text()
+    assert run(["apply", str(specs)]) == 0
+    for view_type in ("project-view", "runs"):
+        (node,) = [v for v in views(sb, view_type) if "key=cifar10-resnet50 " in v["description"]]
+        spec = json.dumps(node["spec"]).replace('"ResNet50"', '"ViT"')
+        variables = {"id": node["id"], "type": view_type, "spec": spec, "name": node["name"]}
+        variables.update(displayName=node["displayName"], description=node["description"])
+        assert sb.graphql(UPSERT_VIEW, variables).status == 200
+    capsys.readouterr()
+    assert run(["pull", "--drifted", str(specs)]) == 0
+    assert "rewrote" in capsys.readouterr().out
+    assert (specs / "cifar10.yaml").read_text() == before.replace(
+        'filter: config.model_architecture == "ResNet50"',
+        'filter: config.model_architecture == "ViT"',
+    )
+    assert run(["pull", "--key", "cifar10", str(specs)]) == 0
+    assert "unchanged cifar10" in capsys.readouterr().out
+    assert run(["plan", str(specs), "--detailed-exitcode"]) == 0
