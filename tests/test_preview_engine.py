@@ -258,10 +258,10 @@ def test_a_nan_seed_makes_its_group_mean_nan() -> None:
 
 
 def test_compiled_seed_leaderboard_is_read_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    """examples/09: the grouping and the mean/std curves compile, and the engine reads them."""
+    """examples/10: the grouping and the mean/std curves compile, and the engine reads them."""
     monkeypatch.setenv("WANDB_ENTITY", "e")
     (built,) = build_views(
-        [Path(__file__).resolve().parents[1] / "examples" / "09-seed-groups.yaml"]
+        [Path(__file__).resolve().parents[1] / "examples" / "10-seed-groups.yaml"]
     )
     view = read_view(built.spec(), built.view_type)
     (rs,) = view.runsets
