@@ -184,9 +184,9 @@ def plan(
     from reportgen.render import plan_text
 
     fmt, output = format_or_output("plan", fmt, output, PLAN_FORMATS)
-    session, views = connect_and_build(paths, base_url, strict)
+    session, declarations = connect_and_build(paths, base_url, strict)
     options = applying.Options(prune=prune, targets=targets, concurrency=concurrency)
-    made, _ = applying.plan(session, views, options)
+    made, _ = applying.plan(session, declarations, options)
     chosen = fmt or "text"
     text = (
         RENDERERS[chosen](made) if chosen in RENDERERS else plan_text(made, verbose=_verbosity > 0)
@@ -239,7 +239,7 @@ def apply(
     from reportgen.commands import apply as applying
     from reportgen.progress import EventPrinter
 
-    session, views = connect_and_build(paths, base_url, strict)
+    session, declarations = connect_and_build(paths, base_url, strict)
     options = applying.Options(
         prune=prune,
         targets=targets,
@@ -249,7 +249,7 @@ def apply(
     )
     with EventPrinter(sys.stdout, color=color(sys.stdout), verbose=_verbosity > 0) as printer:
         outcome = applying.apply(
-            session, views, options, on_event=printer.event, on_plan=printer.plan
+            session, declarations, options, on_event=printer.event, on_plan=printer.plan
         )
         printer.done(outcome.summary())
     return EXIT_FAILURE if outcome.failed else EXIT_OK
