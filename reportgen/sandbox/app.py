@@ -43,6 +43,7 @@ from reportgen.sandbox.backend import Backend
 from reportgen.sandbox.db import StoreError, parse_json
 from reportgen.sandbox.engine import INVALID, Engine, Operation
 from reportgen.sandbox.faults import DROP, DROP_AFTER, TOO_MANY, Fault, FaultPlan
+from reportgen.sandbox.pages import PageRequest, Pages
 from reportgen.sandbox.routes import GetRoute, GetRoutes
 from reportgen.sandbox.stats import Stats
 
@@ -84,6 +85,10 @@ class Response:
         """A JSON response."""
         body = json.dumps(payload).encode()
         return cls(status, body, (("Content-Type", "application/json"), *headers), label=label)
+
+
+def _page_response(status: int, body: bytes, headers: tuple[tuple[str, str], ...]) -> Response:
+    return Response(status, body, headers, label="page")
 
 
 def _error(status: int, message: str, label: str = "") -> Response:
@@ -138,9 +143,11 @@ class App:
         signer: UploadSigner,
         stats: Stats,
         faults: FaultPlan,
+        pages: Pages | None = None,
         extra_routes: GetRoutes | None = None,
     ) -> None:
         self.backend = backend
+        self.pages = pages  # view pages for a browser (pages.py), when a renderer was given
         self._builtin = GetRoutes()
         self._builtin.add(
             "/_sandbox/health/?", lambda *_: Response.json(200, {"ok": True}), needs_key=False
@@ -164,11 +171,12 @@ class App:
         self, method: str, path: str, query: Mapping[str, list[str]], headers: Mapping[str, str]
     ) -> Response | None:
         """The answer to give before reading the body: 401 without the API key, 403 for an
-        upload URL with a bad signature; None when the request may go on."""
-        if path.startswith("/sdk/otel/"):
-            return None
-        found = self._get_route(path) if method == "GET" else None
-        if found is not None and not found[0].needs_key:
+        upload URL with a bad signature; None when the request may go on.
+
+        GET requests go on: no GET endpoint reads a body (``keeps_body``), and some decide
+        access themselves (health, view pages with their login cookie).
+        """
+        if path.startswith("/sdk/otel/") or method == "GET":
             return None
         upload = _UPLOAD.match(path)
         if upload and method == "PUT":
@@ -182,9 +190,9 @@ class App:
         return _error(401, "unauthorized", kinds.UNAUTHORIZED)
 
     @staticmethod
-    def keeps_body(path: str) -> bool:
-        """Whether the endpoint uses its body (telemetry does not)."""
-        return not path.startswith("/sdk/otel/")
+    def keeps_body(method: str, path: str) -> bool:
+        """Whether the endpoint uses its body (telemetry and GET endpoints do not)."""
+        return method != "GET" and not path.startswith("/sdk/otel/")
 
     def handle(self, req: Request) -> Response:
         """Answer one request."""
@@ -220,6 +228,12 @@ class App:
         upload = _UPLOAD.match(req.path)
         if upload and req.method == "PUT":
             return self._upload(req, int(upload.group(1)), unquote(upload.group(2)))
+        if self.pages is not None:
+            authorized = self._authorized(req.headers.get("authorization", ""))
+            asked = PageRequest(req.method, req.path, req.query, req.headers, authorized)
+            page: Response | None = self.pages.handle(asked, self.local_graphql, _page_response)
+            if page is not None:
+                return page
         if not self._authorized(req.headers.get("authorization", "")):
             self.stats.record(kinds.UNAUTHORIZED, kinds.UNAUTHORIZED)
             return _error(401, "unauthorized", kinds.UNAUTHORIZED)
@@ -234,6 +248,17 @@ class App:
             return self._admin(req)
         log.warning("unhandled request: %s %s", req.method, req.path)
         return _error(404, f"the sandbox does not serve {req.method} {req.path}")
+
+    def local_graphql(self, query: str, variables: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Run an operation in process (uncounted, no faults): the API a page renderer reads."""
+        body, errors = self.engine.execute(
+            self.engine.prepare(query), dict(variables), self.backend
+        )
+        if errors or body.get("errors"):
+            messages = "; ".join(e.get("message", "") for e in body.get("errors") or [])
+            raise RuntimeError(f"GraphQL error: {messages}")
+        data: Mapping[str, Any] = body.get("data") or {}
+        return data
 
     def _authorized(self, header: str) -> bool:
         scheme, _, encoded = header.partition(" ")

@@ -27,6 +27,7 @@ from reportgen.sandbox.db import Database
 from reportgen.sandbox.faults import Fault, FaultPlan
 from reportgen.sandbox.identity import DEFAULT_ENTITY, Viewer
 from reportgen.sandbox.ids import new_token
+from reportgen.sandbox.pages import Pages, Renderer
 from reportgen.sandbox.routes import GetRoutes, Handler
 from reportgen.sandbox.server import SandboxHTTPServer
 from reportgen.sandbox.settings import DEFAULT_CRASH_AFTER, UPSERT_BY_NAME, Settings
@@ -95,6 +96,7 @@ class Sandbox:
     ``view_upsert`` is what ``upsertView`` without an id does: ``"by-name"`` (update the view
     of that name, else insert) or ``"insert"`` (always a new view); ``crash_after`` the
     seconds without a heartbeat after which a running run reads as crashed; see ``settings``.
+    ``renderer`` draws view pages for a browser (see ``pages``); without one, there are none.
     """
 
     def __init__(
@@ -110,6 +112,7 @@ class Sandbox:
         fault_seed: int | None = None,
         view_upsert: str = UPSERT_BY_NAME,
         crash_after: float = DEFAULT_CRASH_AFTER,
+        renderer: Renderer | None = None,
     ) -> None:
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"the port must be within 0..65535 (0: any free port), not {port!r}")
@@ -131,6 +134,8 @@ class Sandbox:
         self._backend: Backend | None = None
         self._thread: threading.Thread | None = None
         self._redact: _RedactKey | None = None
+        # View pages for a browser: the renderer draws them (see pages.py).
+        self._pages = Pages(renderer, lambda: self.base_url) if renderer else None
 
     @property
     def api_key(self) -> str:
@@ -195,7 +200,13 @@ class Sandbox:
                 self.db_path, self.viewer, signer.url, self._settings, self._stats
             )
             server.app = App(
-                self._backend, self._api_key, signer, self._stats, self._faults, self._routes
+                self._backend,
+                self._api_key,
+                signer,
+                self._stats,
+                self._faults,
+                self._pages,
+                self._routes,
             )
         except BaseException as exc:
             server.server_close()
@@ -302,6 +313,13 @@ class Sandbox:
         }
         merged.update(self.env())
         return merged
+
+    def login_link(self, next_path: str = "/") -> str:
+        """A one-time link that signs a browser in and opens ``next_path`` (a view's URL path);
+        needs a ``renderer``."""
+        if self._pages is None:
+            raise RuntimeError("the sandbox shows no views: start it with a renderer")
+        return self._pages.login_link(next_path)
 
     def stats(self) -> dict[str, Any]:
         """Request counts; see ``reportgen.sandbox.stats`` for the shape."""

@@ -84,7 +84,7 @@ class _Handler(BaseHTTPRequestHandler):
             log.info("%s %s -> %s (body not read)", self.command, url.path, refusal.status)
             return
         try:
-            if app.keeps_body(url.path):
+            if app.keeps_body(self.command, url.path):
                 body = self._read_body(headers)
             else:
                 self._discard_body(headers)
