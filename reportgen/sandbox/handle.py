@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import base64
 import errno
 import ipaddress
-import json
 import logging
 import os
 import shutil
 import sqlite3
 import tempfile
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -23,6 +18,7 @@ from typing import Any
 from reportgen.sandbox import bulk
 from reportgen.sandbox.app import App, UploadSigner
 from reportgen.sandbox.backend import Backend
+from reportgen.sandbox.client import HTTPResult, http_request
 from reportgen.sandbox.db import Database
 from reportgen.sandbox.faults import Fault, FaultPlan
 from reportgen.sandbox.identity import DEFAULT_ENTITY, Viewer
@@ -56,15 +52,6 @@ class SandboxStartError(Exception):
 
     The message is one line, fit for a command-line error.
     """
-
-
-@dataclass(frozen=True)
-class HTTPResult:
-    """A raw response from ``Sandbox.request``; ``json`` is None when the body is not JSON."""
-
-    status: int
-    headers: Mapping[str, str]
-    json: Any
 
 
 class _RedactKey(logging.Filter):
@@ -394,28 +381,7 @@ class Sandbox:
         ``payload`` is sent as JSON, or as is when it is ``bytes``. A connection the server
         drops (fault ``drop`` or ``drop_after``) raises ConnectionError, as in any client.
         """
-        if payload is None or isinstance(payload, bytes):
-            data = payload
-        else:
-            data = json.dumps(payload).encode()
-        token = base64.b64encode(f"api:{api_key or self.api_key}".encode()).decode()
-        req = urllib.request.Request(self.base_url + path, data=data, method=method)
-        req.add_header("Authorization", f"Basic {token}")
-        req.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(req, timeout=30) as resp:
-                status, headers, body = resp.status, dict(resp.headers), resp.read()
-        except urllib.error.HTTPError as err:
-            status, headers, body = err.code, dict(err.headers), err.read()
-        except urllib.error.URLError as err:
-            if isinstance(err.reason, ConnectionError):
-                raise err.reason from err
-            raise
-        try:
-            parsed = json.loads(body) if body else None
-        except json.JSONDecodeError:
-            parsed = None
-        return HTTPResult(status, headers, parsed)
+        return http_request(self.base_url, method, path, payload, api_key or self.api_key)
 
     def graphql(
         self, query: str, variables: Mapping[str, Any] | None = None, *, api_key: str | None = None
