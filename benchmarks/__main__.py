@@ -17,6 +17,7 @@ BENCHMARKS = {
     "plan": "benchmarks.plan_bench",
     "apply": "benchmarks.apply_bench",
     "sandbox": "benchmarks.sandbox_bench",
+    "preview": "benchmarks.preview_bench",
 }
 
 

@@ -241,7 +241,9 @@ def table(r: dict[str, Any]) -> str:
         "",
         f"all pages: {total:.2f} s of server time (target: <= 10 s, "
         f"{verdict(total, 10.0)}); first page {server[0] * 1000:.0f} ms = "
-        f"1/{total / server[0]:.0f} of it (target: <= 1/20, {verdict(server[0], total / 20)})",
+        f"1/{total / server[0]:.0f} of it (target: <= 1/20, {verdict(server[0], total / 20)})"
+        if r["runs"] == RUNS
+        else f"(the targets are for {RUNS:,} runs)",
     ]
     return "\n".join(lines)
 

@@ -25,6 +25,7 @@ from reportgen.options import (
     connect_and_build,
     epilog,
     internal_error,
+    preview_options,
     print_warnings,
     pull_back_paths,
     pull_notes,
@@ -254,6 +255,46 @@ def apply(
     return EXIT_FAILURE if outcome.failed else EXIT_OK
 
 
+@cli.command(epilog=epilog("preview", environment=True))
+@_verbose_option
+@PATHS
+@preview_options
+def preview(
+    paths: tuple[str, ...],
+    base_url: str | None,
+    targets: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    rows: int,
+    everything: bool,
+    strict: bool,
+    gates: tuple[Any, ...],
+    diff: bool,
+) -> int:
+    """Rank the specs' runs tables from live runs, as W&B's runs table would. PATHS default
+    to specs/."""
+    from reportgen.commands.preview import PreviewOptions
+    from reportgen.commands.preview import preview as run_preview
+    from reportgen.options import write_output
+    from reportgen.progress import FetchProgress
+    from reportgen.render import preview_outcome, render_preview
+
+    if diff and fmt == "csv":
+        raise click.UsageError("--diff shows rank moves, which CSV cannot hold: use -f markdown")
+    session, views = connect_and_build(paths, base_url, strict)
+    options = PreviewOptions(targets, rows, everything, strict, gates, diff)
+    with FetchProgress(sys.stderr, enabled=color(sys.stderr)) as bar:
+        result = run_preview(session, views, options, progress=bar.update)
+    text = render_preview(result, fmt, color=output is None and color(sys.stdout))
+    if output is not None:
+        write_output(output, text)
+    else:
+        sys.stdout.write(text)
+    said, outcome = preview_outcome(result, strict)
+    sys.stderr.write(said)
+    return {"ok": EXIT_OK, "problems": EXIT_FAILURE, "gate": EXIT_GATE}[outcome]
+
+
 @cli.command(epilog=epilog("pull", environment=True))
 @_verbose_option
 @pull_options
@@ -372,6 +413,8 @@ def sandbox(
         parsed = [parse_fault(text) for text in faults]
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--fault") from None
+    from reportgen.sandbox_views import renderer
+
     code: int = run_foreground(
         host=host,
         port=port,
@@ -381,6 +424,7 @@ def sandbox(
         fault_seed=fault_seed,
         view_upsert=view_upsert,
         crash_after=crash_after,
+        renderer=renderer(),
     )
     return code
 

@@ -202,6 +202,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "reportgen sandbox --port 0 --db /tmp/sandbox.db",
         "reportgen sandbox --fault 500,rate=30%",
     ),
+    "preview": (
+        "reportgen preview",
+        "reportgen preview specs/ -f html -o preview.html",
+        "reportgen preview specs/ --gate 'accuracy >= 0.95' --diff -f markdown",
+    ),
     "pull": (
         "reportgen pull https://wandb.ai/team/proj?nw=abc123 -o specs/",
         "reportgen pull --project team/proj -o specs/",
@@ -223,6 +228,50 @@ def epilog(command: str, *, environment: bool = False, examples: tuple[str, ...]
     lines = "\n".join(f"  {line}" for line in examples or EXAMPLES[command])
     parts.append(f"Examples:\n\n\b\n{lines}")
     return "\n\n".join(parts)
+
+
+# preview
+
+
+def _gates(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[Any, ...]:
+    from reportgen.spec.gates import GateError, parse_gate
+
+    try:
+        return tuple(parse_gate(v) for v in values)
+    except GateError as exc:
+        raise click.BadParameter(exc.message, param_hint="--gate") from None
+
+
+def preview_options(func: Any) -> Any:
+    """The options of `preview`, outermost first."""
+    options = [
+        click.option(
+            "--base-url", default=None, help="W&B server (default: WANDB_BASE_URL, else W&B's cloud)."
+        ),
+        click.option(
+            "--target", "targets", multiple=True, metavar="GLOB", help="Only keys matching GLOB (repeatable)."
+        ),
+        click.option(
+            "-f", "--format", "fmt",
+            type=click.Choice(["table", "markdown", "csv", "json", "html"]), default="table",
+            show_default=True,
+            help="A table on a terminal, Markdown, CSV, JSON, or one self-contained HTML page.",
+        ),
+        click.option("-o", "--output", default=None, metavar="PATH", help="Write to this file (default: stdout)."),
+        click.option(
+            "--rows", type=click.IntRange(1, 100_000), default=20, show_default=True, help="Rows per table."
+        ),
+        click.option("--all", "everything", is_flag=True, help="Every matching run (reads them all)."),
+        click.option("--strict", is_flag=True, help="Data-check warnings fail too (exit 1)."),
+        click.option(
+            "--gate", "gates", multiple=True, metavar="EXPR", callback=_gates,
+            help="A gate for every table, e.g. 'accuracy >= 0.95' (repeatable); exit 3 if one fails.",
+        ),
+        click.option("--diff", is_flag=True, help="Also rank the views live on W&B: the rank moves."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func
 
 
 # pull (the command, in cli, stays short)

@@ -201,7 +201,24 @@ def check_output(command: str, out: str, prelude: list[str]) -> None:
         assert f"run `{activation}`" in out, "make demo ends with README's activation line"
         assert "Apply: 4 created" in out
         assert "Plan: 0 to create, 0 to update, 0 to delete, 4 unchanged" in out
+        assert ranked(out)[:3] == [("1", VIT), ("2", RESNET), ("1", RESNET)], out  # preview
+        assert "build/preview.html: the ranked tables and the training curves" in out
+    elif (
+        command.startswith("reportgen preview")
+        and " -f " not in command
+        and "--gate" not in command
+    ):
+        assert ranked(out) == [("1", VIT), ("2", RESNET), ("1", RESNET)], out
     elif command.startswith("reportgen validate"):
         assert out.startswith("ok: 2 objects in 1 file"), out
     elif command.startswith("reportgen apply"):
         assert "Apply: 4 created" in out, out
+
+
+VIT, RESNET = "vit-base-patch16-v1", "resnet50-v1"
+
+
+def ranked(out: str) -> list[tuple[str, str]]:
+    """(rank, run) of the rows of preview's terminal tables, in order."""
+    rows = (line.split() for line in out.splitlines())
+    return [(w[0], w[1]) for w in rows if len(w) > 1 and w[0].isdigit() and w[1] in (VIT, RESNET)]

@@ -14,6 +14,7 @@ Endpoints:
   ``{"faults": [{"kind": "429", "op": "Viewer", ...}], "seed": 1}``.
 * ``GET|PUT /_sandbox/settings``: behaviour switches (see settings.py); PUT takes the fields
   to change, e.g. ``{"view_upsert": "insert"}``.
+* GET endpoints added with ``Sandbox.add_get_route`` (see routes.py), after the ones above.
 
 Bad client input is a 4xx (or a GraphQL error with 200), never a 5xx: wandb-core retries 5xx
 for a long while. Error messages and admin answers never carry the API key, even when the
@@ -42,6 +43,8 @@ from reportgen.sandbox.backend import Backend
 from reportgen.sandbox.db import StoreError, parse_json
 from reportgen.sandbox.engine import INVALID, Engine, Operation
 from reportgen.sandbox.faults import DROP, DROP_AFTER, TOO_MANY, Fault, FaultPlan
+from reportgen.sandbox.pages import PageRequest, Pages
+from reportgen.sandbox.routes import GetRoute, GetRoutes
 from reportgen.sandbox.stats import Stats
 
 log = logging.getLogger("reportgen.sandbox")
@@ -82,6 +85,10 @@ class Response:
         """A JSON response."""
         body = json.dumps(payload).encode()
         return cls(status, body, (("Content-Type", "application/json"), *headers), label=label)
+
+
+def _page_response(status: int, body: bytes, headers: tuple[tuple[str, str], ...]) -> Response:
+    return Response(status, body, headers, label="page")
 
 
 def _error(status: int, message: str, label: str = "") -> Response:
@@ -130,9 +137,29 @@ class App:
     """Routes requests to the GraphQL engine, the run stores and the admin endpoints."""
 
     def __init__(
-        self, backend: Backend, api_key: str, signer: UploadSigner, stats: Stats, faults: FaultPlan
+        self,
+        backend: Backend,
+        api_key: str,
+        signer: UploadSigner,
+        stats: Stats,
+        faults: FaultPlan,
+        pages: Pages | None = None,
+        extra_routes: GetRoutes | None = None,
     ) -> None:
         self.backend = backend
+        self.pages = pages  # view pages for a browser (pages.py), when a renderer was given
+        self._builtin = GetRoutes()
+        self._builtin.add(
+            "/_sandbox/health/?", lambda *_: Response.json(200, {"ok": True}), needs_key=False
+        )
+        self._builtin.add("/_sandbox/stats/?", lambda *_: Response.json(200, self.stats.snapshot()))
+        self._builtin.add(
+            "/_sandbox/faults/?", lambda *_: Response.json(200, self.faults.describe())
+        )
+        self._builtin.add(
+            "/_sandbox/settings/?", lambda *_: Response.json(200, self.backend.settings.describe())
+        )
+        self.routes = extra_routes or GetRoutes()
         self.engine = Engine()
         self.stats = stats
         self.faults = faults
@@ -144,8 +171,12 @@ class App:
         self, method: str, path: str, query: Mapping[str, list[str]], headers: Mapping[str, str]
     ) -> Response | None:
         """The answer to give before reading the body: 401 without the API key, 403 for an
-        upload URL with a bad signature; None when the request may go on."""
-        if path == "/_sandbox/health" or path.startswith("/sdk/otel/"):
+        upload URL with a bad signature; None when the request may go on.
+
+        GET requests go on: no GET endpoint reads a body (``keeps_body``), and some decide
+        access themselves (health, view pages with their login cookie).
+        """
+        if path.startswith("/sdk/otel/") or method == "GET":
             return None
         upload = _UPLOAD.match(path)
         if upload and method == "PUT":
@@ -159,9 +190,9 @@ class App:
         return _error(401, "unauthorized", kinds.UNAUTHORIZED)
 
     @staticmethod
-    def keeps_body(path: str) -> bool:
-        """Whether the endpoint uses its body (telemetry and health do not)."""
-        return not (path == "/_sandbox/health" or path.startswith("/sdk/otel/"))
+    def keeps_body(method: str, path: str) -> bool:
+        """Whether the endpoint uses its body (telemetry and GET endpoints do not)."""
+        return method != "GET" and not path.startswith("/sdk/otel/")
 
     def handle(self, req: Request) -> Response:
         """Answer one request."""
@@ -184,18 +215,30 @@ class App:
             error["message"] = str(error.get("message", "")).replace(self._api_key, "***")
         return replace(response, body=json.dumps(payload).encode())
 
+    def _get_route(self, path: str) -> tuple[GetRoute, re.Match[str]] | None:
+        return self._builtin.find(path) or self.routes.find(path)
+
     def _route(self, req: Request) -> Response:
-        if req.path == "/_sandbox/health":
-            return Response.json(200, {"ok": True})
+        found = self._get_route(req.path) if req.method == "GET" else None
+        if found is not None and not found[0].needs_key:
+            return found[0].handler(self.backend, req, found[1])
         if req.path.startswith("/sdk/otel/"):
             verdict = self._counted(kinds.TELEMETRY, kinds.TELEMETRY)
             return verdict.instead or verdict.deliver(Response(200, label=kinds.TELEMETRY))
         upload = _UPLOAD.match(req.path)
         if upload and req.method == "PUT":
             return self._upload(req, int(upload.group(1)), unquote(upload.group(2)))
+        if self.pages is not None:
+            authorized = self._authorized(req.headers.get("authorization", ""))
+            asked = PageRequest(req.method, req.path, req.query, req.headers, authorized)
+            page: Response | None = self.pages.handle(asked, self.local_graphql, _page_response)
+            if page is not None:
+                return page
         if not self._authorized(req.headers.get("authorization", "")):
             self.stats.record(kinds.UNAUTHORIZED, kinds.UNAUTHORIZED)
             return _error(401, "unauthorized", kinds.UNAUTHORIZED)
+        if found is not None:
+            return found[0].handler(self.backend, req, found[1])
         if req.path == "/graphql" and req.method == "POST":
             return self._graphql(req)
         stream = _FILE_STREAM.match(req.path)
@@ -205,6 +248,17 @@ class App:
             return self._admin(req)
         log.warning("unhandled request: %s %s", req.method, req.path)
         return _error(404, f"the sandbox does not serve {req.method} {req.path}")
+
+    def local_graphql(self, query: str, variables: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Run an operation in process (uncounted, no faults): the API a page renderer reads."""
+        body, errors = self.engine.execute(
+            self.engine.prepare(query), dict(variables), self.backend
+        )
+        if errors or body.get("errors"):
+            messages = "; ".join(e.get("message", "") for e in body.get("errors") or [])
+            raise RuntimeError(f"GraphQL error: {messages}")
+        data: Mapping[str, Any] = body.get("data") or {}
+        return data
 
     def _authorized(self, header: str) -> bool:
         scheme, _, encoded = header.partition(" ")
@@ -297,18 +351,12 @@ class App:
 
     def _admin(self, req: Request) -> Response:
         route = (req.method, req.path.rstrip("/"))
-        if route == ("GET", "/_sandbox/stats"):
-            return Response.json(200, self.stats.snapshot())
         if route in (("POST", "/_sandbox/stats/reset"), ("DELETE", "/_sandbox/stats")):
             self.stats.reset()
             return Response.json(200, self.stats.snapshot())
-        if route == ("GET", "/_sandbox/faults"):
-            return Response.json(200, self.faults.describe())
         if route == ("DELETE", "/_sandbox/faults"):
             self.faults.clear()
             return Response.json(200, self.faults.describe())
-        if route == ("GET", "/_sandbox/settings"):
-            return Response.json(200, self.backend.settings.describe())
         if route in (("PUT", "/_sandbox/settings"), ("POST", "/_sandbox/settings")):
             try:
                 changes = _json_body(req.body, "the settings")

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import base64
 import errno
 import ipaddress
-import json
 import logging
 import os
 import shutil
 import sqlite3
 import tempfile
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -23,10 +18,13 @@ from typing import Any
 from reportgen.sandbox import bulk
 from reportgen.sandbox.app import App, UploadSigner
 from reportgen.sandbox.backend import Backend
+from reportgen.sandbox.client import HTTPResult, http_request
 from reportgen.sandbox.db import Database
 from reportgen.sandbox.faults import Fault, FaultPlan
 from reportgen.sandbox.identity import DEFAULT_ENTITY, Viewer
 from reportgen.sandbox.ids import new_token
+from reportgen.sandbox.pages import Pages, Renderer
+from reportgen.sandbox.routes import GetRoutes, Handler
 from reportgen.sandbox.server import SandboxHTTPServer
 from reportgen.sandbox.settings import DEFAULT_CRASH_AFTER, UPSERT_BY_NAME, Settings
 from reportgen.sandbox.stats import Stats
@@ -37,9 +35,14 @@ _GENERATED_KEY = "generated_api_key"
 CONFLICTING_ENV = (
     "WANDB_PROJECT", "WANDB_RUN_ID", "WANDB_RESUME", "WANDB_NAME", "WANDB_NOTES", "WANDB_TAGS",
     "WANDB_RUN_GROUP", "WANDB_JOB_TYPE", "WANDB_SWEEP_ID", "WANDB_DISABLED", "WANDB_OFFLINE",
-    "WANDB_APP_URL", "WANDB_USERNAME", "WANDB_ORGANIZATION",
+    "WANDB_APP_URL", "WANDB_USERNAME", "WANDB_ORGANIZATION", "WANDB_SERVICE",
 )  # fmt: skip
-"""Variables that would steer wandb away from what ``Sandbox.env()`` sets up."""
+"""Variables that would steer wandb away from what ``Sandbox.env()`` sets up.
+
+``WANDB_SERVICE`` is set by wandb itself once a process has started wandb-core; a child
+process that inherits it logs through the parent's wandb-core instead of its own, so a run
+outlives its process (and the parent's exit waits on runs it never started).
+"""
 
 log = logging.getLogger("reportgen.sandbox")
 
@@ -49,15 +52,6 @@ class SandboxStartError(Exception):
 
     The message is one line, fit for a command-line error.
     """
-
-
-@dataclass(frozen=True)
-class HTTPResult:
-    """A raw response from ``Sandbox.request``; ``json`` is None when the body is not JSON."""
-
-    status: int
-    headers: Mapping[str, str]
-    json: Any
 
 
 class _RedactKey(logging.Filter):
@@ -89,6 +83,7 @@ class Sandbox:
     ``view_upsert`` is what ``upsertView`` without an id does: ``"by-name"`` (update the view
     of that name, else insert) or ``"insert"`` (always a new view); ``crash_after`` the
     seconds without a heartbeat after which a running run reads as crashed; see ``settings``.
+    ``renderer`` draws view pages for a browser (see ``pages``); without one, there are none.
     """
 
     def __init__(
@@ -104,6 +99,7 @@ class Sandbox:
         fault_seed: int | None = None,
         view_upsert: str = UPSERT_BY_NAME,
         crash_after: float = DEFAULT_CRASH_AFTER,
+        renderer: Renderer | None = None,
     ) -> None:
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"the port must be within 0..65535 (0: any free port), not {port!r}")
@@ -119,11 +115,14 @@ class Sandbox:
         self._api_key = api_key
         self._faults = FaultPlan(faults, fault_seed)
         self._settings = Settings(view_upsert, crash_after)
+        self._routes = GetRoutes()
         self._stats = Stats()
         self._server: SandboxHTTPServer | None = None
         self._backend: Backend | None = None
         self._thread: threading.Thread | None = None
         self._redact: _RedactKey | None = None
+        # View pages for a browser: the renderer draws them (see pages.py).
+        self._pages = Pages(renderer, lambda: self.base_url) if renderer else None
 
     @property
     def api_key(self) -> str:
@@ -187,7 +186,15 @@ class Sandbox:
             self._backend = Backend.open(
                 self.db_path, self.viewer, signer.url, self._settings, self._stats
             )
-            server.app = App(self._backend, self._api_key, signer, self._stats, self._faults)
+            server.app = App(
+                self._backend,
+                self._api_key,
+                signer,
+                self._stats,
+                self._faults,
+                self._pages,
+                self._routes,
+            )
         except BaseException as exc:
             server.server_close()
             self._server = None
@@ -294,6 +301,13 @@ class Sandbox:
         merged.update(self.env())
         return merged
 
+    def login_link(self, next_path: str = "/") -> str:
+        """A one-time link that signs a browser in and opens ``next_path`` (a view's URL path);
+        needs a ``renderer``."""
+        if self._pages is None:
+            raise RuntimeError("the sandbox shows no views: start it with a renderer")
+        return self._pages.login_link(next_path)
+
     def stats(self) -> dict[str, Any]:
         """Request counts; see ``reportgen.sandbox.stats`` for the shape."""
         return self._stats.snapshot()
@@ -325,6 +339,13 @@ class Sandbox:
     def set_crash_after(self, seconds: float) -> None:
         """Seconds without a heartbeat after which a running run reads as crashed."""
         self._settings.update({"crash_after": seconds})
+
+    def add_get_route(self, pattern: str, handler: Handler, *, needs_key: bool = True) -> None:
+        """Serve GET requests whose whole path matches the regex ``pattern`` with
+        ``handler(backend, request, match) -> Response`` (``app.Response``), before or while
+        serving. The API key is required unless ``needs_key`` is False; the sandbox's own
+        endpoints (``/graphql``, ``/_sandbox/...``) come first."""
+        self._routes.add(pattern, handler, needs_key=needs_key)
 
     def seed_runs(
         self, project: str, runs: Iterable[bulk.SeedRun], *, entity: str | None = None
@@ -360,28 +381,7 @@ class Sandbox:
         ``payload`` is sent as JSON, or as is when it is ``bytes``. A connection the server
         drops (fault ``drop`` or ``drop_after``) raises ConnectionError, as in any client.
         """
-        if payload is None or isinstance(payload, bytes):
-            data = payload
-        else:
-            data = json.dumps(payload).encode()
-        token = base64.b64encode(f"api:{api_key or self.api_key}".encode()).decode()
-        req = urllib.request.Request(self.base_url + path, data=data, method=method)
-        req.add_header("Authorization", f"Basic {token}")
-        req.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(req, timeout=30) as resp:
-                status, headers, body = resp.status, dict(resp.headers), resp.read()
-        except urllib.error.HTTPError as err:
-            status, headers, body = err.code, dict(err.headers), err.read()
-        except urllib.error.URLError as err:
-            if isinstance(err.reason, ConnectionError):
-                raise err.reason from err
-            raise
-        try:
-            parsed = json.loads(body) if body else None
-        except json.JSONDecodeError:
-            parsed = None
-        return HTTPResult(status, headers, parsed)
+        return http_request(self.base_url, method, path, payload, api_key or self.api_key)
 
     def graphql(
         self, query: str, variables: Mapping[str, Any] | None = None, *, api_key: str | None = None

@@ -269,6 +269,7 @@ class Runs:
 
 
 # A write from the run's process is a heartbeat: a run marked crashed is alive after all.
+# [infer] W&B documents that a run resumes uploading once its connection is back.
 _REVIVED = "CASE WHEN state = 'crashed' THEN 'running' ELSE state END"
 
 

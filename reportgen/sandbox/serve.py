@@ -14,6 +14,7 @@ from types import FrameType
 from reportgen.sandbox.db import default_db_path
 from reportgen.sandbox.faults import Fault
 from reportgen.sandbox.handle import Sandbox, SandboxStartError
+from reportgen.sandbox.pages import Renderer
 from reportgen.sandbox.settings import DEFAULT_CRASH_AFTER, UPSERT_BY_NAME
 
 EXIT_OK, EXIT_FAILURE, EXIT_INTERRUPTED = 0, 1, 130
@@ -28,6 +29,7 @@ def run_foreground(
     fault_seed: int | None = None,
     view_upsert: str = UPSERT_BY_NAME,
     crash_after: float = DEFAULT_CRASH_AFTER,
+    renderer: Renderer | None = None,
 ) -> int:
     """Serve until interrupted; 0 after SIGTERM, 130 after Ctrl-C, 1 if it cannot start.
 
@@ -53,6 +55,7 @@ def run_foreground(
             fault_seed=fault_seed,
             view_upsert=view_upsert,
             crash_after=crash_after,
+            renderer=renderer,
         ).start()
     except (ValueError, SandboxStartError) as exc:
         return _cannot_start(str(exc))
@@ -77,6 +80,12 @@ def run_foreground(
         print(f"export WANDB_ENTITY={sandbox.entity}", flush=True)
         if view_upsert != UPSERT_BY_NAME:
             print(f"upsertView without an id: {view_upsert}", file=sys.stderr, flush=True)
+        if renderer is not None:
+            print(
+                "views open in a browser at the URLs apply prints, after this one-time login:"
+                f" {sandbox.login_link('/')}",
+                flush=True,
+            )
         if faults:
             seed = "" if fault_seed is None else f" (seed {fault_seed})"
             listed = "; ".join(str(f) for f in faults)

@@ -10,7 +10,9 @@ Bodies are read only once the request is known to be allowed (``App.precheck``: 
 or an upload URL's signature), so an anonymous client cannot make the sandbox read or
 inflate anything. Limits: ``MAX_BODY`` bytes as sent, ``MAX_INFLATED`` bytes after gzip
 (inflated in steps, never past the limit), ``MAX_DISCARDED`` for bodies the sandbox drops
-(telemetry). Past a limit the answer is 413 and the connection is closed.
+(telemetry). Past a limit the answer is 413 and the connection is closed. A refused body of
+up to ``LINGER`` bytes is read and dropped first (never kept, never inflated), so that a
+client that sends its body before reading the answer gets the answer, not a reset.
 """
 
 from __future__ import annotations
@@ -33,11 +35,16 @@ log = logging.getLogger("reportgen.sandbox")
 MAX_BODY = 256 * 1024 * 1024
 MAX_INFLATED = 32 * 1024 * 1024
 MAX_DISCARDED = 1024 * 1024
+LINGER = 4 * 1024 * 1024
 _STEP = 1024 * 1024
 
 
 class BodyTooLarge(ValueError):
-    """A body past one of the limits."""
+    """A body past one of the limits; ``unread`` when none of it was read yet."""
+
+    def __init__(self, message: str, unread: bool = False) -> None:
+        super().__init__(message)
+        self.unread = unread
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -71,18 +78,21 @@ class _Handler(BaseHTTPRequestHandler):
         query = parse_qs(url.query)
         app = self.server.app
         refusal = app.precheck(self.command, url.path, query, headers)
-        if refusal is not None:  # the body stays unread: this connection cannot be reused
+        if refusal is not None:  # the body is not read: this connection cannot be reused
+            self._linger(headers)
             self._send(refusal, close=True)
             log.info("%s %s -> %s (body not read)", self.command, url.path, refusal.status)
             return
         try:
-            if app.keeps_body(url.path):
+            if app.keeps_body(self.command, url.path):
                 body = self._read_body(headers)
             else:
                 self._discard_body(headers)
                 body = b""
         except (ValueError, OSError, EOFError, zlib.error) as exc:
             code = 413 if isinstance(exc, BodyTooLarge) else 400
+            if isinstance(exc, BodyTooLarge) and exc.unread:
+                self._linger(headers)
             error = {"errors": [{"message": f"unreadable body: {exc}"}]}
             self._send(Response.json(code, error), close=True)
             return
@@ -111,7 +121,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             length = int(headers.get("content-length") or 0)
             if length > limit:
-                raise BodyTooLarge(f"more than {limit} bytes")
+                raise BodyTooLarge(f"more than {limit} bytes", unread=True)
             body = self.rfile.read(length) if length > 0 else b""
         if headers.get("content-encoding", "").lower() == "gzip":
             body = inflate(body, MAX_INFLATED)
@@ -125,6 +135,22 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             if saved is not None:
                 headers["content-encoding"] = saved
+
+    def _linger(self, headers: dict[str, str]) -> None:
+        """Drop a refused body of known, modest length (see ``LINGER``), a chunk at a time."""
+        try:
+            left = int(headers.get("content-length") or 0)
+        except ValueError:
+            return
+        if left > LINGER:
+            return
+        with contextlib.suppress(OSError):
+            self.connection.settimeout(2)
+            while left > 0:
+                chunk = self.rfile.read(min(left, 64 * 1024))
+                if not chunk:
+                    break
+                left -= len(chunk)
 
     def _read_chunked(self, limit: int) -> bytes:
         parts: list[bytes] = []

@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from reportgen.problems import Level, Problem
+from reportgen.spec.board_checks import seed_groups_and_gates
 from reportgen.spec.expand import Instance, reported_references
 from reportgen.spec.filters import BoolOp, FilterError, Node, check_nesting, parse_filter, walk
 from reportgen.spec.load import JsonPath
@@ -193,6 +194,7 @@ class _Checker:
         )
         for i, text in _strings(body.get("columns")):
             self.ref(text, (*path, "columns", i))
+        seed_groups_and_gates(self, body, path)
         curves = body.get("curves")
         if isinstance(curves, dict):
             self.history_key(curves.get("x"), (*path, "curves", "x"), axis=True)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import wandb
@@ -41,18 +43,30 @@ def _wait_for(sb: Sandbox, state: str, timeout: float = 30) -> dict[str, Any]:
     return node
 
 
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (the logging process's own wandb-core)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
 def test_a_run_killed_with_sigkill_reads_crashed(use_sandbox: Callable[[Sandbox], None]) -> None:
     with Sandbox() as sb:  # the default window (300 s): a live run stays running
         proc = subprocess.Popen(
             [sys.executable, "-c", SCRIPT],
-            env=sb.subprocess_env(),
+            env=sb.subprocess_env(),  # without WANDB_SERVICE: its own wandb-core
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
         )
+        helpers: list[int] = []
         try:
             assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
             assert _state(sb)["state"] == "running"
+            helpers = _children(proc.pid)
             os.kill(proc.pid, signal.SIGKILL)  # no wandb.finish(), no exit code sent
             proc.wait(timeout=10)
         finally:
@@ -60,6 +74,9 @@ def test_a_run_killed_with_sigkill_reads_crashed(use_sandbox: Callable[[Sandbox]
             proc.wait()
             if proc.stdout is not None:
                 proc.stdout.close()
+            for pid in helpers:  # wandb-core exits after its parent; make sure of it
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
         assert _state(sb)["state"] == "running"  # within the window it has not crashed yet
         sb.set_crash_after(1)  # a short window for the test (W&B's is about five minutes)
         node = _wait_for(sb, "crashed")
