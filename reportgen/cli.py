@@ -110,6 +110,23 @@ def build(paths: tuple[str, ...], out: Path) -> int:
     return EXIT_OK
 
 
+def _summary_file(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """A summary file whose folder exists, checked before any work is done."""
+    if value is not None and (value.is_dir() or not value.resolve().parent.is_dir()):
+        raise click.BadParameter(f"{value}: not a file in an existing directory")
+    return value
+
+
+SUMMARY = click.option(
+    "--summary",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    callback=_summary_file,
+    metavar="FILE",
+    help="Also write a Markdown summary to FILE (and append it to $GITHUB_STEP_SUMMARY when set).",
+)
+
+
 def _remote_options(func: Any) -> Any:
     options = [
         click.option(
@@ -163,38 +180,53 @@ def _connect(paths: tuple[str, ...], base_url: str | None) -> tuple[Any, Any]:
 @PATHS
 @_remote_options
 @click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default=None,
+    help="Report format; markdown is one pull-request comment.  [default: text]",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-    help="Report format; markdown suits a pull-request comment.",
+    default=None,
+    hidden=True,
+    help="Old spelling of -f/--format.",
 )
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (0 none, 1 error)."
 )
+@SUMMARY
 def plan(
     paths: tuple[str, ...],
     base_url: str | None,
     prune: bool,
     targets: tuple[str, ...],
     concurrency: int,
-    output: str,
+    fmt: str | None,
+    output: str | None,
     detailed_exitcode: bool,
+    summary: Path | None,
 ) -> int:
-    """Show what apply would change, as a diff of W&B's views against the specs."""
+    """Show what apply would change, in the spec's terms (and as view JSON diffs)."""
     from reportgen.commands import apply as applying
+    from reportgen.markdown import plan_summary, write_summary
     from reportgen.render import PLAN_FORMATS, plan_text
 
+    chosen = fmt or output or "text"
     session, views = _connect(paths, base_url)
     options = applying.Options(prune=prune, targets=targets, concurrency=concurrency)
     made, _ = applying.plan(session, views, options)
     text = (
-        PLAN_FORMATS[output](made)
-        if output in PLAN_FORMATS
+        PLAN_FORMATS[chosen](made)
+        if chosen in PLAN_FORMATS
         else plan_text(made, verbose=_verbosity > 0)
     )
     sys.stdout.write(text)
+    if summary is not None or os.environ.get("GITHUB_STEP_SUMMARY"):
+        write_summary(plan_summary(made), summary, os.environ)
     return EXIT_CHANGES if detailed_exitcode and made.has_changes else EXIT_OK
 
 
@@ -207,6 +239,7 @@ def plan(
 )
 @click.option("--continue-on-error", is_flag=True, help="Keep going after a failed object.")
 @click.option("--dry-run", is_flag=True, help="Only show the plan.")
+@SUMMARY
 def apply(
     paths: tuple[str, ...],
     base_url: str | None,
@@ -216,6 +249,7 @@ def apply(
     skip_drifted: bool,
     continue_on_error: bool,
     dry_run: bool,
+    summary: Path | None,
 ) -> int:
     """Create or update W&B views so they match the specs. Safe to run again and again."""
     if dry_run:
@@ -228,8 +262,10 @@ def apply(
                 prune=prune,
                 targets=targets,
                 concurrency=concurrency,
-                output="text",
+                fmt="text",
+                output=None,
                 detailed_exitcode=False,
+                summary=summary,
             )
         )
     from reportgen.commands import apply as applying
@@ -248,6 +284,10 @@ def apply(
             session, views, options, on_event=printer.event, on_plan=printer.plan
         )
         printer.done(outcome.summary())
+    if summary is not None or os.environ.get("GITHUB_STEP_SUMMARY"):
+        from reportgen.markdown import apply_summary, write_summary
+
+        write_summary(apply_summary(outcome), summary, os.environ)
     return EXIT_FAILURE if outcome.failed else EXIT_OK
 
 

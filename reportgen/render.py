@@ -1,7 +1,9 @@
 """Plans and apply events as text, JSON and Markdown (for a pull-request comment).
 
-Diffs render both sides to the same canonical YAML and are labelled remote -> local,
-as `grizzly diff` and `terraform plan` do.
+A plan says what changes in the spec's terms (`commands.review`), grouped where a
+leaderboard's views and variants change alike. The raw diffs render both sides to the same
+canonical YAML and are labelled remote -> local, as `grizzly diff` and `terraform plan` do:
+in text with -v, in JSON always, folded in Markdown (`reportgen.markdown`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import yaml
 
 from reportgen.commands.apply import Event
 from reportgen.commands.plan import Change, Plan
+from reportgen.commands.review import Group, last_edit, review
 
 SYMBOLS = {
     "create": "+",
@@ -56,10 +59,40 @@ def _line(change: Change) -> str:
     return f"{SYMBOLS[change.action]} {change.action:<9} {change.kind:<9} {change.key:<24} {_where(change)}{tail}"
 
 
-def _shows_diff(change: Change) -> bool:
+def shows_diff(change: Change) -> bool:
     if change.action == "adopt":
         return change.local_doc != change.remote_doc
     return change.action in ("update", "drifted")
+
+
+def names(group: Group) -> str:
+    """`cifar10 (workspace, report), cifar10-resnet50 (workspace)`."""
+    return ", ".join(f"{key} ({', '.join(c.kind for c in group.of(key))})" for key in group.keys)
+
+
+def edits(group: Group) -> str:
+    """Who edited the drifted views in W&B and when, once if they agree."""
+    found = {f"{c.key} {c.kind}": last_edit(c) for c in group.changes}
+    if len(set(found.values())) == 1:
+        return next(iter(found.values()))
+    return "; ".join(f"{view} {when}".strip() for view, when in found.items())
+
+
+def described(group: Group) -> bool:
+    """Whether a group has something to say beyond its plan line."""
+    return group.action in ("update", "drifted", "adopt") and group.phrases != ()
+
+
+def group_text(group: Group) -> str:
+    head = f"  {names(group)}"
+    if group.action == "drifted":
+        edit = edits(group)
+        head += f", edited in W&B{' ' + edit if edit else ''}; apply reverts this edit"
+    lines = [head + ":"]
+    if group.phrases is None:
+        lines.append("    (not described in spec terms: plan -v shows the view JSON diff)")
+    lines += [f"    {phrase}" for phrase in group.phrases or ()]
+    return "\n".join(lines) + "\n"
 
 
 def plan_text(plan: Plan, verbose: bool = False) -> str:
@@ -67,9 +100,14 @@ def plan_text(plan: Plan, verbose: bool = False) -> str:
     for change in plan.changes:
         if change.action != "unchanged" or verbose:
             out.append(_line(change) + "\n")
-    for change in plan.changes:
-        if _shows_diff(change):
-            out.append("\n" + diff(change))
+    groups = [g for g in review(plan.changes) if described(g)]
+    if groups:
+        out.append("\nIn the spec's terms:\n" + "".join(group_text(g) for g in groups))
+    diffs = [diff(c) for c in plan.changes if shows_diff(c)]
+    if verbose:
+        out.extend("\n" + text for text in diffs)
+    elif diffs:
+        out.append("\n(-v shows the view JSON diffs)\n")
     if plan.orphans:
         out.append(
             f"\n{plan.orphans} managed view(s) have no spec any more; --prune deletes them\n"
@@ -79,6 +117,11 @@ def plan_text(plan: Plan, verbose: bool = False) -> str:
 
 
 def plan_json(plan: Plan) -> str:
+    said = {
+        id(c): None if g.phrases is None else [str(p) for p in g.phrases]
+        for g in review(plan.changes)
+        for c in g.changes
+    }
     rows = [
         {
             "action": c.action,
@@ -90,7 +133,10 @@ def plan_json(plan: Plan) -> str:
             "title": c.title,
             "url": c.url,
             "source": c.source,
-            "diff": diff(c) if _shows_diff(c) else None,
+            "diff": diff(c) if shows_diff(c) else None,
+            "described": said.get(id(c)),
+            "updated_at": c.remote.updated_at if c.remote else None,
+            "updated_by": c.remote.updated_by if c.remote else None,
         }
         for c in plan.changes
     ]
@@ -101,25 +147,10 @@ def plan_json(plan: Plan) -> str:
 
 
 def plan_markdown(plan: Plan) -> str:
-    out = [f"### reportgen plan\n\n**{plan.summary()}**\n\n"]
-    pending = [c for c in plan.changes if c.pending]
-    if pending:
-        out.append("| | action | kind | key | where |\n|---|---|---|---|---|\n")
-        for c in pending:
-            where = f"[{c.entity}/{c.project}]({c.url})" if c.url else f"{c.entity}/{c.project}"
-            out.append(f"| {SYMBOLS[c.action]} | {c.action} | {c.kind} | `{c.key}` | {where} |\n")
-    for c in pending:
-        if _shows_diff(c):
-            note = f" — {NOTES[c.action]}" if c.action in NOTES else ""
-            out.append(
-                f"\n<details><summary>{c.action} {c.kind} <code>{c.key}</code>{note}</summary>\n\n"
-                f"```diff\n{diff(c)}```\n\n</details>\n"
-            )
-    if plan.orphans:
-        out.append(
-            f"\n{plan.orphans} managed view(s) have no spec any more; `--prune` deletes them.\n"
-        )
-    return "".join(out)
+    """The plan as one pull-request comment (see `reportgen.markdown`)."""
+    from reportgen.markdown import plan_comment
+
+    return plan_comment(plan)
 
 
 PLAN_FORMATS = {"json": plan_json, "markdown": plan_markdown}

@@ -34,6 +34,7 @@ class BuiltView:
 
     view: m.View
     compiled: Any
+    origin: m.Spec | None = None  # the spec it was built from (a leaderboard for its views)
 
     @property
     def key(self) -> str:
@@ -80,9 +81,9 @@ def build_views(
     specs = parse_instances(result.instances, environ)
     views: list[BuiltView] = []
     problems: list[Problem] = []
-    for view in expand(specs):
+    for spec, view in ((s, v) for s in specs for v in expand([s])):
         try:
-            built = BuiltView(view, compile_view(view))
+            built = BuiltView(view, compile_view(view), spec)
             if patches(view):
                 built.spec()  # a passthrough path that does not fit is a problem now
             views.append(built)
