@@ -1,6 +1,6 @@
 """`python -m benchmarks [NAME...] [--profile]`: run the named benchmarks, or all of them.
 
-Names are module names without `_bench`: `validate`, `apply`.
+Names are module names without `_bench`: `validate`, `apply`, `preview`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,11 @@ import importlib
 import inspect
 import sys
 
-BENCHMARKS = {"validate": "benchmarks.validate_bench", "apply": "benchmarks.apply_bench"}
+BENCHMARKS = {
+    "validate": "benchmarks.validate_bench",
+    "apply": "benchmarks.apply_bench",
+    "preview": "benchmarks.preview_bench",
+}
 
 
 def main(argv: list[str]) -> int:

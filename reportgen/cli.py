@@ -291,6 +291,107 @@ def apply(
     return EXIT_FAILURE if outcome.failed else EXIT_OK
 
 
+def _gate(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[Any, ...]:
+    from reportgen.spec.gates import GateError, parse_gate
+
+    try:
+        return tuple(parse_gate(v) for v in values)
+    except GateError as exc:
+        raise click.BadParameter(exc.message, param_hint="--gate") from None
+
+
+@cli.command()
+@_verbose_option
+@PATHS
+@click.option(
+    "--base-url", default=None, help="W&B server (default: WANDB_BASE_URL, else W&B's cloud)."
+)
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="GLOB",
+    help="Only keys matching GLOB (repeatable).",
+)
+@click.option(
+    "-f", "--format", "fmt",
+    type=click.Choice(["table", "markdown", "csv", "json", "html"]), default="table", show_default=True,
+    help="Output format: a table on a terminal, Markdown, CSV, JSON, or one self-contained HTML page.",
+)  # fmt: skip
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
+@click.option(
+    "--rows",
+    type=click.IntRange(1, 100_000),
+    default=20,
+    show_default=True,
+    help="Rows to show per table.",
+)
+@click.option("--all", "everything", is_flag=True, help="Every matching run (reads them all).")
+@click.option("--strict", is_flag=True, help="Data-check warnings fail too (exit 1).")
+@click.option(
+    "--gate",
+    "gates",
+    multiple=True,
+    metavar="EXPR",
+    callback=_gate,
+    help="A gate for every previewed table, e.g. 'accuracy >= 0.95' (repeatable); exit 3 if one fails.",
+)
+@click.option(
+    "--diff", is_flag=True, help="Also rank the views live on W&B and show the rank moves."
+)
+def preview(
+    paths: tuple[str, ...],
+    base_url: str | None,
+    targets: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+    rows: int,
+    everything: bool,
+    strict: bool,
+    gates: tuple[Any, ...],
+    diff: bool,
+) -> int:
+    """Rank the specs' runs tables from live runs, as W&B's runs table would. PATHS default to specs/."""
+    from reportgen.commands.preview import PreviewOptions
+    from reportgen.commands.preview import preview as run_preview
+    from reportgen.progress import FetchProgress
+    from reportgen.render import render_preview, write_output
+    from reportgen.reporters import parsable
+
+    if diff and fmt == "csv":
+        raise click.UsageError(
+            "--diff shows rank moves, which CSV cannot hold: use -f markdown or json"
+        )
+    session, views = _connect(paths, base_url)
+    options = PreviewOptions(targets, rows, everything, strict, gates, diff)
+    with FetchProgress(sys.stderr, enabled=_color(sys.stderr)) as bar:
+        result = run_preview(session, views, options, progress=bar.update)
+    text = render_preview(result, fmt, color=output is None and _color(sys.stdout))
+    if output is not None:
+        write_output(output, text)
+    else:
+        sys.stdout.write(text)
+    if result.problems:
+        sys.stderr.write(parsable(result.problems))
+    if strict and result.problems:
+        return EXIT_FAILURE
+    failed = result.failed_gates
+    if failed:
+        board, gate = failed[0]
+        more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+        sys.stderr.write(
+            f"reportgen: gate failed: {board.target.kind} {board.target.key!r}: {gate.reason}{more}\n"
+        )
+        return EXIT_GATE
+    return EXIT_OK
+
+
 @cli.command()
 @_verbose_option
 @click.argument("args", nargs=-1, type=click.Path(path_type=str), metavar="URL... | PATH...")
@@ -426,6 +527,21 @@ def schema() -> int:
     help="Inject a fault: latency, 429, 500, drop or drop_after (repeatable).",
 )
 @click.option("--fault-seed", type=int, default=None, help="Seed for reproducible fault draws.")
+@click.option(
+    "--view-upsert",
+    type=click.Choice(["by-name", "insert"]),
+    default="by-name",
+    show_default=True,
+    help="What upsertView without an id does: update the view of that name, or always insert.",
+)
+@click.option(
+    "--crash-after",
+    type=click.FloatRange(min=0, min_open=True),
+    default=300.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="A running run without a heartbeat for this long reads as crashed.",
+)
 def sandbox(
     port: int,
     host: str,
@@ -433,6 +549,8 @@ def sandbox(
     api_key: str | None,
     faults: tuple[str, ...],
     fault_seed: int | None,
+    view_upsert: str,
+    crash_after: float,
 ) -> int:
     """Run a local W&B-compatible server in the foreground."""
     from reportgen.sandbox import parse_fault
@@ -442,8 +560,18 @@ def sandbox(
         parsed = [parse_fault(text) for text in faults]
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--fault") from None
+    from reportgen.sandbox_views import renderer
+
     code: int = run_foreground(
-        host=host, port=port, db=db, api_key=api_key, faults=parsed, fault_seed=fault_seed
+        host=host,
+        port=port,
+        db=db,
+        api_key=api_key,
+        faults=parsed,
+        fault_seed=fault_seed,
+        view_upsert=view_upsert,
+        crash_after=crash_after,
+        renderer=renderer(),
     )
     return code
 

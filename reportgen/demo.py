@@ -5,7 +5,9 @@
 3. validate specs/;
 4. apply them: the W&B workspace views and reports are created;
 5. plan: nothing left to change (a second apply would write nothing);
-6. print where to look, and stop the sandbox.
+6. preview: the ranked seed leaderboard, and build/preview.html with its curves;
+7. print where to look: on a terminal the sandbox keeps serving the views apply created
+   (a one-time login link opens them in a browser) until Enter; then it stops.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from reportgen.cli import run
 
 SPECS = Path("specs")
+PAGE = Path("build") / "preview.html"
 
 
 def step(number: int, text: str) -> None:
@@ -29,8 +33,9 @@ def step(number: int, text: str) -> None:
 def main() -> int:
     from reportgen.sandbox import Sandbox
     from reportgen.sandbox.seed import log_seed
+    from reportgen.sandbox_views import renderer
 
-    with Sandbox() as sb:
+    with Sandbox(renderer=renderer()) as sb:
         os.environ.update(sb.env())
         step(1, f"sandbox: a local W&B-compatible server at {sb.base_url} (entity {sb.entity!r})")
         step(2, "logging the seed's runs with the real wandb SDK (examples/train_seed.py)")
@@ -45,6 +50,12 @@ def main() -> int:
                 ["plan", str(SPECS), "--detailed-exitcode"],
                 0,
             ),
+            (
+                6,
+                "reportgen preview specs/ (the leaderboard, ranked from the runs)",
+                ["preview", str(SPECS)],
+                0,
+            ),
         ]
         for number, title, argv, expected in checks:
             step(number, title)
@@ -52,18 +63,45 @@ def main() -> int:
             if code != expected:
                 print(f"demo: step {number} exited {code}, expected {expected}", file=sys.stderr)
                 return 1
-        step(6, "what to look at")
+        PAGE.parent.mkdir(exist_ok=True)
+        if run(["preview", str(SPECS), "-f", "html", "-o", str(PAGE)]) != 0:
+            print("demo: writing the HTML preview failed", file=sys.stderr)
+            return 1
+        step(7, "what to look at")
         stats = sb.stats()
         print(
             f"- the sandbox served {stats['requests']} requests ({stats['writes']} writes);"
             " run `reportgen apply specs/` again and it would write nothing\n"
             "- specs/cifar10.yaml: the seed leaderboard, two views each for it and its ResNet50 variant\n"
             "- `reportgen build` writes the exact view JSON apply sends into build/ (no credentials)\n"
+            f"- {PAGE}: the ranked tables and the training curves, one offline HTML file:"
+            f" {PAGE.resolve().as_uri()}"
+        )
+        workspace = _leaderboard_url(sb)
+        if sys.stdin.isatty() and workspace:
+            print(
+                "- the leaderboard as W&B's URL shows it, served by this sandbox; open this"
+                f" one-time login link in your browser:\n\n    {sb.login_link(workspace)}\n"
+            )
+            try:
+                input("Press Enter to stop the sandbox. ")
+            except (EOFError, KeyboardInterrupt):
+                print()
+        print(
             "- the URLs above pointed at this demo's sandbox, which stops now; keep one running"
-            " with `reportgen sandbox` (it prints the two export lines), or set WANDB_API_KEY"
-            " to apply to your own W&B"
+            " with `reportgen sandbox` (it prints the two export lines and a login link for a"
+            " browser), or set WANDB_API_KEY to apply to your own W&B"
         )
     return 0
+
+
+def _leaderboard_url(sb: Any) -> str | None:
+    """The path of the seed leaderboard's workspace view in the sandbox."""
+    from reportgen.remote.identity import view_name
+
+    name = view_name(sb.entity, "image-classification-leaderboard", "project-view", "cifar10")
+    nw = name.removeprefix("nw-").removesuffix("-v")
+    return f"/{sb.entity}/image-classification-leaderboard?nw={nw}"
 
 
 if __name__ == "__main__":

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import difflib
 import json
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from reportgen.commands.apply import Event
 from reportgen.commands.plan import Change, Plan
 from reportgen.commands.review import Group, last_edit, review
+
+if TYPE_CHECKING:
+    from reportgen.commands.preview import PreviewResult
+    from reportgen.preview.diff import BoardMoves
 
 SYMBOLS = {
     "create": "+",
@@ -161,3 +166,66 @@ def event_line(event: Event) -> str:
     note = f"  ({event.message})" if event.message else ""
     where = event.url or f"{change.entity}/{change.project}"
     return f"{event.outcome:<9} {change.kind:<9} {change.key:<24} {where}{note}"
+
+
+def render_preview(result: PreviewResult, fmt: str, *, color: bool = False) -> str:
+    """A preview in one of `reportgen preview --format`'s formats."""
+    from reportgen.preview import tables
+    from reportgen.preview.diff import moves_markdown
+
+    boards = result.boards
+    if fmt == "markdown":
+        text = tables.markdown(boards)
+        return text + ("\n" + moves_markdown(result.moves) if result.moves else "")
+    if fmt == "csv":
+        return tables.csv_text(boards)
+    if fmt == "json":
+        if not result.moves:
+            return tables.to_json(boards)
+        data = {
+            "boards": json.loads(tables.to_json(boards)),
+            "moves": [_moves_json(m) for m in result.moves],
+        }
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "html":
+        from reportgen.preview.html import page
+
+        keys = ", ".join(b.target.key for b in boards)
+        return page(boards, title="reportgen preview", subtitle=keys)
+    import io
+
+    from reportgen.preview.terminal import render
+
+    buffer = io.StringIO()
+    render(boards, buffer, color=color)
+    text = buffer.getvalue()
+    return text + ("\n" + moves_markdown(result.moves) if result.moves else "")
+
+
+def _moves_json(moves: BoardMoves) -> dict[str, Any]:
+    return {
+        "key": moves.key,
+        "title": moves.title,
+        "top": moves.top,
+        "live_exists": moves.live_exists,
+        "new_first": moves.new_first,
+        "old_first": moves.old_first,
+        "moves": [
+            {"name": m.name, "live": m.live, "local": m.local, "kind": m.kind} for m in moves.moves
+        ],
+    }
+
+
+def write_output(path: Path, text: str) -> None:
+    """Write a file whole or not at all (a temporary name, then renamed into place)."""
+    import os
+
+    from reportgen.problems import ReportgenError
+
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ReportgenError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -4,6 +4,10 @@ The runs table is filtered, sorted by each metric in the direction of its goal a
 by the tiebreaks, and pins the run name, the metrics and the chosen columns. Beside it,
 one line plot per curve metric draws the top N runs in that order (W&B draws the first N
 runs of the run set's sort order: `max_runs`).
+
+Seed groups (`group_by`) are W&B's own run grouping: the run set is grouped by those keys,
+and each curve draws the group's mean with a standard-deviation band (`groupAgg: mean`,
+`groupArea: stddev`; panels follow the runs table's grouping).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ def runset(board: m.Leaderboard, *, workspace: bool) -> m.Runset:
         name=board.title,
         filter=board.filter,
         search=board.search,
+        group_by=board.group_by,
         sort=board.sort,
         columns=m.Columns(pinned=pinned),
         baseline=board.baseline if workspace else None,
@@ -40,13 +45,17 @@ def curve_panels(board: m.Leaderboard) -> tuple[m.Panel, ...]:
     curves = board.curves
     if curves is None:
         return ()
+    aggregate, band = ("mean", "stddev") if board.group_by else (None, None)
+    what = "groups" if board.group_by else ""
     return tuple(
         m.LinePanel(
             y=(metric,),
             x=curves.x,
-            title=f"{metric} · top {curves.top}",
+            title=f"{metric} · top {curves.top}{' ' + what if what else ''}",
             max_runs=curves.top,
             smoothing=curves.smoothing,
+            aggregate=aggregate,
+            range=band,
         )
         for metric in curves.y
     )
@@ -61,7 +70,11 @@ def ranking_sentence(board: m.Leaderboard) -> str:
     parts += [
         f"{_label(k.ref)} ({'ascending' if k.ascending else 'descending'})" for k in board.tiebreak
     ]
-    return "Ranked by " + ", then ".join(parts) + "."
+    sentence = "Ranked by " + ", then ".join(parts) + "."
+    if board.group_by:
+        keys = ", ".join(_label(r) for r in board.group_by)
+        sentence += f" Runs are grouped by {keys}; groups rank by their mean."
+    return sentence
 
 
 def _label(ref: Ref) -> str:

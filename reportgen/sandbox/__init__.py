@@ -13,6 +13,14 @@ none is counted in the stats, and none ever echoes the key):
 * ``GET /_sandbox/faults``: the active faults, each with how often it ``fired``;
   ``PUT /_sandbox/faults`` replaces them with ``{"faults": [{"kind": "429", "op": "Viewer",
   "rate": 1, "seconds": 1, "times": 1}], "seed": 7}``; ``DELETE /_sandbox/faults`` clears.
+* ``GET /_sandbox/settings``, ``PUT /_sandbox/settings``: behaviour switches (see
+  ``settings``), e.g. ``{"view_upsert": "insert"}``.
+
+Upsert modes. ``upsertView`` without an ``id`` either updates the project's view of that
+``name`` (``by-name``, the default; [infer] W&B's upsert by name is unverified) or always
+inserts a new view (``insert``). A client that must never duplicate views can be tested in
+both: ``Sandbox(view_upsert="insert")``, ``reportgen sandbox --view-upsert insert``, or
+``PUT /_sandbox/settings {"view_upsert": "insert"}`` at run time.
 
 Faults (see ``faults``) are ``latency``, ``429``, ``500``, ``drop`` (connection reset, nothing
 executed) and ``drop_after`` (executed and stored, then the connection reset: a lost
@@ -23,7 +31,19 @@ response). On the command line: ``KIND[,op=NAME][,rate=R][,seconds=S][,times=N]`
 
 from __future__ import annotations
 
+from reportgen.sandbox.bulk import SeedRun, synthetic_runs
 from reportgen.sandbox.faults import Fault, parse_fault
 from reportgen.sandbox.handle import Sandbox, SandboxStartError
+from reportgen.sandbox.settings import UPSERT_BY_NAME, UPSERT_INSERT, VIEW_UPSERT_MODES
 
-__all__ = ["Fault", "Sandbox", "SandboxStartError", "parse_fault"]
+__all__ = [
+    "UPSERT_BY_NAME",
+    "UPSERT_INSERT",
+    "VIEW_UPSERT_MODES",
+    "Fault",
+    "Sandbox",
+    "SandboxStartError",
+    "SeedRun",
+    "parse_fault",
+    "synthetic_runs",
+]

@@ -12,6 +12,8 @@ Endpoints:
 * ``GET /_sandbox/stats``, ``POST /_sandbox/stats/reset``: request accounting (see stats.py).
 * ``GET|PUT|DELETE /_sandbox/faults``: fault injection (see faults.py); PUT takes
   ``{"faults": [{"kind": "429", "op": "Viewer", ...}], "seed": 1}``.
+* ``GET|PUT /_sandbox/settings``: behaviour switches (see settings.py); PUT takes the fields
+  to change, e.g. ``{"view_upsert": "insert"}``.
 
 Bad client input is a 4xx (or a GraphQL error with 200), never a 5xx: wandb-core retries 5xx
 for a long while. Error messages and admin answers never carry the API key, even when the
@@ -40,6 +42,7 @@ from reportgen.sandbox.backend import Backend
 from reportgen.sandbox.db import StoreError, parse_json
 from reportgen.sandbox.engine import INVALID, Engine, Operation
 from reportgen.sandbox.faults import DROP, DROP_AFTER, TOO_MANY, Fault, FaultPlan
+from reportgen.sandbox.pages import PageRequest, Pages
 from reportgen.sandbox.stats import Stats
 
 log = logging.getLogger("reportgen.sandbox")
@@ -80,6 +83,10 @@ class Response:
         """A JSON response."""
         body = json.dumps(payload).encode()
         return cls(status, body, (("Content-Type", "application/json"), *headers), label=label)
+
+
+def _page_response(status: int, body: bytes, headers: tuple[tuple[str, str], ...]) -> Response:
+    return Response(status, body, headers, label="page")
 
 
 def _error(status: int, message: str, label: str = "") -> Response:
@@ -128,9 +135,16 @@ class App:
     """Routes requests to the GraphQL engine, the run stores and the admin endpoints."""
 
     def __init__(
-        self, backend: Backend, api_key: str, signer: UploadSigner, stats: Stats, faults: FaultPlan
+        self,
+        backend: Backend,
+        api_key: str,
+        signer: UploadSigner,
+        stats: Stats,
+        faults: FaultPlan,
+        pages: Pages | None = None,
     ) -> None:
         self.backend = backend
+        self.pages = pages  # view pages for a browser (pages.py), when a renderer was given
         self.engine = Engine()
         self.stats = stats
         self.faults = faults
@@ -168,6 +182,12 @@ class App:
         upload = _UPLOAD.match(req.path)
         if upload and req.method == "PUT":
             return self._upload(req, int(upload.group(1)), unquote(upload.group(2)))
+        if self.pages is not None:
+            authorized = self._authorized(req.headers.get("authorization", ""))
+            asked = PageRequest(req.method, req.path, req.query, req.headers, authorized)
+            page: Response | None = self.pages.handle(asked, self.local_graphql, _page_response)
+            if page is not None:
+                return page
         if not self._authorized(req.headers.get("authorization", "")):
             self.stats.record(kinds.UNAUTHORIZED, kinds.UNAUTHORIZED)
             return _error(401, "unauthorized", kinds.UNAUTHORIZED)
@@ -180,6 +200,17 @@ class App:
             return self._admin(req)
         log.warning("unhandled request: %s %s", req.method, req.path)
         return _error(404, f"the sandbox does not serve {req.method} {req.path}")
+
+    def local_graphql(self, query: str, variables: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Run an operation in process (uncounted, no faults): the API a page renderer reads."""
+        body, errors = self.engine.execute(
+            self.engine.prepare(query), dict(variables), self.backend
+        )
+        if errors or body.get("errors"):
+            messages = "; ".join(e.get("message", "") for e in body.get("errors") or [])
+            raise RuntimeError(f"GraphQL error: {messages}")
+        data: Mapping[str, Any] = body.get("data") or {}
+        return data
 
     def _authorized(self, header: str) -> bool:
         scheme, _, encoded = header.partition(" ")
@@ -282,6 +313,17 @@ class App:
         if route == ("DELETE", "/_sandbox/faults"):
             self.faults.clear()
             return Response.json(200, self.faults.describe())
+        if route == ("GET", "/_sandbox/settings"):
+            return Response.json(200, self.backend.settings.describe())
+        if route in (("PUT", "/_sandbox/settings"), ("POST", "/_sandbox/settings")):
+            try:
+                changes = _json_body(req.body, "the settings")
+                if not isinstance(changes, dict):
+                    raise _BadBody('expected {"view_upsert": "by-name" | "insert"}')
+                self.backend.settings.update(changes)
+            except (_BadBody, ValueError) as exc:
+                return _error(400, f"bad settings: {exc}")
+            return Response.json(200, self.backend.settings.describe())
         if route in (("PUT", "/_sandbox/faults"), ("POST", "/_sandbox/faults")):
             try:
                 spec = _json_body(req.body, "the faults")

@@ -12,7 +12,10 @@ from graphql import GraphQLResolveInfo
 from reportgen.sandbox.db import Database, Row
 from reportgen.sandbox.identity import Viewer
 from reportgen.sandbox.projects import Projects
+from reportgen.sandbox.runpage import RunQueries
 from reportgen.sandbox.runs import Runs
+from reportgen.sandbox.settings import Settings
+from reportgen.sandbox.sortindex import SortIndexes
 from reportgen.sandbox.views import Views
 
 Resolver = Callable[..., Any]
@@ -28,15 +31,33 @@ class Backend:
     projects: Projects
     views: Views
     runs: Runs
+    queries: RunQueries
     upload_url: Callable[[int, str], str]
+    settings: Settings
 
     @classmethod
     def open(
-        cls, path: str | Path, viewer: Viewer, upload_url: Callable[[int, str], str]
+        cls,
+        path: str | Path,
+        viewer: Viewer,
+        upload_url: Callable[[int, str], str],
+        settings: Settings | None = None,
     ) -> Backend:
         """Open (creating if needed) the SQLite file at ``path``."""
         db = Database(path)
-        return cls(db, viewer, Projects(db), Views(db, viewer), Runs(db, viewer), upload_url)
+        settings = settings or Settings()
+        indexes = SortIndexes()
+        db.on_rollback(indexes.forget)
+        return cls(
+            db,
+            viewer,
+            Projects(db),
+            Views(db, viewer, settings),
+            Runs(db, viewer, settings, indexes),
+            RunQueries(db, indexes),
+            upload_url,
+            settings,
+        )
 
     def close(self) -> None:
         """Close the database."""

@@ -13,13 +13,18 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = "1"
+from reportgen.sandbox.migrate import migrate_v1
+from reportgen.sandbox.regex import regex_matches
 
+SCHEMA_VERSION = "2"
+
+# Version 2 (issue 9): runs carry NaN-free query maps of their config and summary
+# (values.py) and their line counts; run files' lines are stored in chunks (chunks.py).
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS entities (
@@ -45,10 +50,15 @@ CREATE TABLE IF NOT EXISTS runs (
   tags TEXT NOT NULL DEFAULT '[]', group_name TEXT, job_type TEXT, notes TEXT,
   description TEXT, host TEXT, program TEXT, commit_hash TEXT, repo TEXT, sweep TEXT,
   username TEXT, exitcode INTEGER, created_at TEXT NOT NULL, heartbeat_at TEXT NOT NULL,
+  config_q TEXT NOT NULL DEFAULT '{}', summary_q TEXT NOT NULL DEFAULT '{}',
+  n_history INTEGER NOT NULL DEFAULT 0, n_events INTEGER NOT NULL DEFAULT 0,
+  n_output INTEGER NOT NULL DEFAULT 0,
   UNIQUE (project_id, name));
-CREATE TABLE IF NOT EXISTS run_lines (
-  run_id INTEGER NOT NULL REFERENCES runs(id), stream TEXT NOT NULL, line INTEGER NOT NULL,
-  step INTEGER, data TEXT NOT NULL, PRIMARY KEY (run_id, stream, line));
+CREATE INDEX IF NOT EXISTS runs_live ON runs (state, heartbeat_at);
+CREATE TABLE IF NOT EXISTS run_chunks (
+  run_id INTEGER NOT NULL REFERENCES runs(id), stream TEXT NOT NULL,
+  first_line INTEGER NOT NULL, count INTEGER NOT NULL, data TEXT NOT NULL,
+  PRIMARY KEY (run_id, stream, first_line)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS run_files (
   run_id INTEGER NOT NULL REFERENCES runs(id), name TEXT NOT NULL, content BLOB,
   uploaded INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL,
@@ -76,6 +86,8 @@ class Database:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fresh = not self.path.exists()
         self._lock = threading.RLock()
+        self._writes = 0
+        self._rollback_listeners: list[Callable[[], None]] = []
         self._conn = sqlite3.connect(
             self.path, check_same_thread=False, isolation_level=None, timeout=30.0
         )
@@ -101,13 +113,23 @@ class Database:
             )
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA foreign_keys=ON")
+        self._conn.create_function("rq_regex", 3, regex_matches, deterministic=True)
         with self.write() as conn:
+            version = _schema_version(conn) if tables else SCHEMA_VERSION
+            if version == "1":
+                migrate_v1(conn)
+            elif version != SCHEMA_VERSION:
+                raise sqlite3.DatabaseError(
+                    f"sandbox database schema {version} is newer than this reportgen "
+                    f"(schema {SCHEMA_VERSION})"
+                )
             # executescript() would COMMIT on its own; run the statements one by one.
             for statement in _DDL.split(";"):
                 if statement.strip():
                     conn.execute(statement)
             conn.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (SCHEMA_VERSION,),
             )
 
@@ -126,8 +148,21 @@ class Database:
                 yield self._conn
             except BaseException:
                 self._conn.execute("ROLLBACK")
+                for listener in self._rollback_listeners:
+                    listener()
                 raise
             self._conn.execute("COMMIT")
+            self._writes += 1
+
+    def on_rollback(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after every rolled-back write (to drop cached schema facts)."""
+        self._rollback_listeners.append(listener)
+
+    def generation(self) -> tuple[int, int]:
+        """Changes whenever anything was written, by this connection or another one."""
+        with self._lock:
+            external = self._conn.execute("PRAGMA data_version").fetchone()["data_version"]
+            return self._writes, int(external)
 
     def get_meta(self, key: str) -> str | None:
         """A value from the key/value ``meta`` table."""
@@ -148,6 +183,11 @@ class Database:
         """Close the connection; later calls fail."""
         with self._lock:
             self._conn.close()
+
+
+def _schema_version(conn: sqlite3.Connection) -> str:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return "1" if row is None else str(row["value"])
 
 
 class StoreError(Exception):

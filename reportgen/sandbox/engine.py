@@ -31,6 +31,7 @@ from graphql.utilities import value_from_ast_untyped
 from reportgen.sandbox.backend import Backend
 from reportgen.sandbox.resolve_runs import registry as run_resolvers
 from reportgen.sandbox.resolve_views import registry as view_resolvers
+from reportgen.sandbox.values import denan
 
 INVALID = "<invalid>"
 ANONYMOUS = "<anonymous>"
@@ -66,7 +67,8 @@ def _identity(value: Any) -> Any:
 def _configure_scalars(schema: GraphQLSchema) -> None:
     scalars: dict[str, tuple[Any, Any, Any]] = {
         "JSONString": (_json_string, _json_string, _json_string_literal),
-        "JSON": (_identity, _identity, value_from_ast_untyped),
+        # JSON values are parsed by wandb-core's encoding/json: never a bare NaN (values.py).
+        "JSON": (denan, _identity, value_from_ast_untyped),
         "Int64": (_int64, _int64, lambda node, _v=None: _int64(value_from_ast_untyped(node))),
         "DateTime": (_identity, _identity, value_from_ast_untyped),
     }
@@ -76,6 +78,9 @@ def _configure_scalars(schema: GraphQLSchema) -> None:
         scalar.serialize = serialize  # type: ignore[method-assign]
         scalar.parse_value = parse_value  # type: ignore[method-assign]
         scalar.parse_literal = parse_literal  # type: ignore[method-assign]
+        # graphql-core 3.3 reads these instead (3.2 has no such attributes).
+        vars(scalar)["coerce_output_value"] = serialize
+        vars(scalar)["coerce_input_value"] = parse_value
 
 
 @functools.cache

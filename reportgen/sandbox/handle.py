@@ -19,13 +19,16 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from reportgen.sandbox import bulk
 from reportgen.sandbox.app import App, UploadSigner
 from reportgen.sandbox.backend import Backend
 from reportgen.sandbox.db import Database
 from reportgen.sandbox.faults import Fault, FaultPlan
 from reportgen.sandbox.identity import DEFAULT_ENTITY, Viewer
 from reportgen.sandbox.ids import new_token
+from reportgen.sandbox.pages import Pages, Renderer
 from reportgen.sandbox.server import SandboxHTTPServer
+from reportgen.sandbox.settings import DEFAULT_CRASH_AFTER, UPSERT_BY_NAME, Settings
 from reportgen.sandbox.stats import Stats
 
 MIN_KEY_LENGTH = 40  # wandb refuses shorter keys before sending anything
@@ -83,6 +86,10 @@ class Sandbox:
     Without ``api_key`` one is generated (and, with a ``db``, remembered in it). The viewer's
     default entity and username are ``entity`` (default ``"sandbox"``) and ``username``
     (default: the entity). ``faults`` (see ``Fault``) may be given now or later.
+    ``view_upsert`` is what ``upsertView`` without an id does: ``"by-name"`` (update the view
+    of that name, else insert) or ``"insert"`` (always a new view); ``crash_after`` the
+    seconds without a heartbeat after which a running run reads as crashed; see ``settings``.
+    ``renderer`` draws view pages for a browser (see ``pages``); without one, there are none.
     """
 
     def __init__(
@@ -96,6 +103,9 @@ class Sandbox:
         username: str | None = None,
         faults: Iterable[Fault] = (),
         fault_seed: int | None = None,
+        view_upsert: str = UPSERT_BY_NAME,
+        crash_after: float = DEFAULT_CRASH_AFTER,
+        renderer: Renderer | None = None,
     ) -> None:
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"the port must be within 0..65535 (0: any free port), not {port!r}")
@@ -110,11 +120,14 @@ class Sandbox:
         self.db_path = Path(db) if db is not None else self._tmp / "sandbox.db"
         self._api_key = api_key
         self._faults = FaultPlan(faults, fault_seed)
+        self._settings = Settings(view_upsert, crash_after)
         self._stats = Stats()
         self._server: SandboxHTTPServer | None = None
         self._backend: Backend | None = None
         self._thread: threading.Thread | None = None
         self._redact: _RedactKey | None = None
+        # View pages for a browser: the renderer draws them (see pages.py).
+        self._pages = Pages(renderer, lambda: self.base_url) if renderer else None
 
     @property
     def api_key(self) -> str:
@@ -158,8 +171,10 @@ class Sandbox:
         try:
             self._api_key = self._api_key or self._remembered_key()
             signer = UploadSigner(self._api_key, self.base_url)
-            self._backend = Backend.open(self.db_path, self.viewer, signer.url)
-            server.app = App(self._backend, self._api_key, signer, self._stats, self._faults)
+            self._backend = Backend.open(self.db_path, self.viewer, signer.url, self._settings)
+            server.app = App(
+                self._backend, self._api_key, signer, self._stats, self._faults, self._pages
+            )
         except BaseException as exc:
             server.server_close()
             self._server = None
@@ -252,6 +267,13 @@ class Sandbox:
         merged.update(self.env())
         return merged
 
+    def login_link(self, next_path: str = "/") -> str:
+        """A one-time link that signs a browser in and opens ``next_path`` (a view's URL path);
+        needs a ``renderer``."""
+        if self._pages is None:
+            raise RuntimeError("the sandbox shows no views: start it with a renderer")
+        return self._pages.login_link(next_path)
+
     def stats(self) -> dict[str, Any]:
         """Request counts; see ``reportgen.sandbox.stats`` for the shape."""
         return self._stats.snapshot()
@@ -271,6 +293,44 @@ class Sandbox:
     def faults(self) -> dict[str, Any]:
         """The active faults and how often each fired."""
         return self._faults.describe()
+
+    def settings(self) -> dict[str, Any]:
+        """The behaviour switches, e.g. ``{"view_upsert": "by-name", "crash_after": 300.0}``."""
+        return self._settings.describe()
+
+    def set_view_upsert(self, mode: str) -> None:
+        """``"by-name"`` or ``"insert"``: what ``upsertView`` without an id does from now on."""
+        self._settings.update({"view_upsert": mode})
+
+    def set_crash_after(self, seconds: float) -> None:
+        """Seconds without a heartbeat after which a running run reads as crashed."""
+        self._settings.update({"crash_after": seconds})
+
+    def seed_runs(
+        self, project: str, runs: Iterable[bulk.SeedRun], *, entity: str | None = None
+    ) -> list[str]:
+        """Load ``runs`` straight into the database of ``entity/project``; their run ids.
+
+        ``seed_runs(project: str, runs: Iterable[SeedRun], *, entity: str | None = None)
+        -> list[str]``. Each ``SeedRun`` describes a run as a script logs it (config,
+        ``wandb.log`` rows, summary values, names, tags, state, ``created_at``,
+        ``runtime``); the stored run is shaped as the SDK would have logged it and reads
+        back the same through every read path (see ``reportgen.sandbox.bulk``).
+        ``synthetic_runs(n, config_keys=10, summary_metrics=5, history_metrics=2,
+        history_steps=50, seed=0)`` makes a reproducible sweep of ``n`` runs, e.g.::
+
+            sb.seed_runs("bench", synthetic_runs(100_000))   # ~20 s on 2 cores
+
+        Runs go in batches of ``bulk.BATCH`` per transaction; a run id already used in the
+        project (or twice in ``runs``) is a StoreError and that batch is not loaded.
+        Runs without ``created_at`` are created now. The sandbox must be started.
+        """
+        if self._backend is None:
+            raise RuntimeError("start the sandbox before seeding it")
+        backend = self._backend
+        return bulk.load(
+            backend.db, backend.runs.indexes, self.viewer, entity or self.entity, project, runs
+        )
 
     def request(
         self, method: str, path: str, payload: Any = None, *, api_key: str | None = None

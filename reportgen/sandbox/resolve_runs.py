@@ -7,11 +7,9 @@ from typing import Any
 
 from reportgen.sandbox import history
 from reportgen.sandbox.backend import Info, Registry, backend_of, pk_of
+from reportgen.sandbox.chunks import EVENTS, HISTORY, line_of
 from reportgen.sandbox.db import Row, StoreError
-from reportgen.sandbox.ids import decode_offset_cursor, offset_cursor
-from reportgen.sandbox.relay import connection
-from reportgen.sandbox.runquery import matches, parse_filters, sort_runs
-from reportgen.sandbox.runs import EVENTS, HISTORY
+from reportgen.sandbox.runs import run_record
 
 registry = Registry()
 field = registry.field
@@ -62,24 +60,36 @@ def project_bucket(parent: Row, info: Info, **args: Any) -> Row | None:
     return backend_of(info).runs.get(pk_of(parent), args["name"])
 
 
-def _matching(parent: Row, info: Info, filters: str | None) -> list[Row]:
-    flt = parse_filters(filters)
-    return [run for run in backend_of(info).runs.all(pk_of(parent)) if matches(run, flt)]
-
-
 @field("Project", "runs")
 def project_runs(parent: Row, info: Info, **args: Any) -> Row:
-    ordered = sort_runs(_matching(parent, info, args.get("filters")), args.get("order"))
-    # Cursors are positions in the ordered list, which is recomputed on every page.
-    start = decode_offset_cursor(args.get("after")) + 1
-    nodes = ordered[start:]
-    cursors = [offset_cursor(start + i) for i in range(len(nodes))]
-    return connection(nodes, cursors, args.get("first"), start > 0, len(ordered))
+    backend = backend_of(info)
+    backend.runs.sweep_crashed()
+    filters = args.get("filters")
+    page, more = backend.queries.page(
+        pk_of(parent), filters, args.get("order"), args.get("first"), args.get("after")
+    )
+    edges = [
+        {"node": run_record(row, parent["name"], parent["entityName"]), "cursor": cursor.encode()}
+        for row, cursor in page
+    ]
+    return {
+        "edges": edges,
+        "pageInfo": {
+            "startCursor": edges[0]["cursor"] if edges else None,
+            "endCursor": edges[-1]["cursor"] if edges else None,
+            "hasNextPage": more,
+            "hasPreviousPage": bool(args.get("after")),
+        },
+        # Resolved only when selected (the SDK asks for runCount instead).
+        "totalCount": lambda _info, **_: backend.queries.count(pk_of(parent), filters),
+    }
 
 
 @field("Project", "runCount")
 def project_run_count(parent: Row, info: Info, **args: Any) -> int:
-    return len(_matching(parent, info, args.get("filters")))
+    backend = backend_of(info)
+    backend.runs.sweep_crashed()
+    return backend.queries.count(pk_of(parent), args.get("filters"))
 
 
 @field("Run", "project")
@@ -87,14 +97,14 @@ def run_project(parent: Row, info: Info, **args: Any) -> Row | None:
     return backend_of(info).projects.by_pk(int(parent["_project_pk"]))
 
 
-def _lines(parent: Row, info: Info, stream: str) -> list[str]:
-    return backend_of(info).runs.lines(pk_of(parent), stream)
+def _lines(parent: Row, info: Info, stream: str) -> list[Any]:
+    return backend_of(info).runs.entries(pk_of(parent), stream)
 
 
 @field("Run", "systemMetrics")
 def run_system_metrics(parent: Row, info: Info, **args: Any) -> str:
     events = _lines(parent, info, EVENTS)
-    return events[-1] if events else "{}"
+    return line_of(events[-1]) if events else "{}"
 
 
 @field("Run", "historyKeys")
@@ -110,7 +120,7 @@ def run_history(parent: Row, info: Info, **args: Any) -> list[str]:
 
 @field("Run", "events")
 def run_events(parent: Row, info: Info, **args: Any) -> list[str]:
-    return history.downsample(_lines(parent, info, EVENTS), args.get("samples"))
+    return history.history(_lines(parent, info, EVENTS), None, None, args.get("samples"))
 
 
 @field("Run", "sampledHistory")
@@ -128,12 +138,12 @@ def run_parquet_history(parent: Row, info: Info, **args: Any) -> Row:
 
 @field("Run", "historyTail")
 def run_history_tail(parent: Row, info: Info, **args: Any) -> str:
-    return json.dumps(_lines(parent, info, HISTORY)[-_TAIL:])
+    return json.dumps([line_of(e) for e in _lines(parent, info, HISTORY)[-_TAIL:]])
 
 
 @field("Run", "eventsTail")
 def run_events_tail(parent: Row, info: Info, **args: Any) -> str:
-    return json.dumps(_lines(parent, info, EVENTS)[-_TAIL:])
+    return json.dumps([line_of(e) for e in _lines(parent, info, EVENTS)[-_TAIL:]])
 
 
 @field("Run", "wandbConfig")

@@ -1,189 +1,53 @@
-"""Server-side ``runs(filters, order)``: the MongoDB-style subset W&B accepts.
+"""Server-side ``runs(filters)``: the MongoDB subset W&B accepts, compiled to SQL.
 
-Paths (REPORT.md 4.2, 4.3, 7): run fields in camelCase or snake_case (``displayName`` /
-``display_name``); ``config.k`` and ``config.k.value`` alike; ``summary_metrics.k`` (also
-``summaryMetrics.k``, ``summary.k``). Operators: ``$and $or $nor $eq $ne $gt $gte $lt $lte
-$in $nin $exists $regex``; an array field (``tags``) matches when any element does. Anything
-else is refused with an error naming it, rather than silently matching nothing.
+Semantics (the value contract, ``/work/wt/_notes/ORDER_CONTRACT.md``; each rule [infer]):
+
+* ``{path: v}`` / ``$eq``: JSON equality (``1 == 1.0``, ``true != 1``, ``"1" != 1``); NaN
+  equals nothing; a missing value (or null) equals only ``null``.
+* ``$ne``: not ``$eq`` (a missing value matches ``$ne: 5``).
+* ``$gt $gte $lt $lte``: only numbers against numbers and strings against strings (by code
+  point); NaN, booleans, objects and missing values never match. On ``createdAt`` and
+  ``heartbeatAt`` a string is read as an ISO 8601 time (UTC unless it says otherwise).
+* ``$in``: any element ``$eq``; ``$nin``: not ``$in``.
+* An array value (``tags``, or a list in config or summary) matches when any element does;
+  ``$ne``/``$nin`` when no element does.
+* ``$and $or $nor`` (non-empty lists) as in MongoDB; ``$exists: true`` means not missing and
+  not null.
+* ``$regex``: RE2 syntax (see ``regex``), strings only.
+
+Anything else (another operator, ``$options``, an object or array to compare with, a key W&B
+does not know) is an error the client sees, not a filter that silently matches nothing.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Callable, Sequence
+import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from reportgen.sandbox.db import Row, StoreError, parse_json
+from reportgen.sandbox.db import StoreError, parse_json
 from reportgen.sandbox.ids import parse_time
+from reportgen.sandbox.paths import Access, element_access, resolve
+from reportgen.sandbox.regex import RegexError, compile_re2
+from reportgen.sandbox.values import encode_string
 
-
-class _Missing:
-    def __repr__(self) -> str:
-        return "MISSING"
-
-
-MISSING: Any = _Missing()
 MAX_FILTER_DEPTH = 64
-"""Filters are matched recursively; real ones nest a handful of levels."""
+"""Filters are compiled recursively; real ones nest a handful of levels."""
 
-# filter/order path -> key of the GraphQL run record
-_RUN_FIELDS = {
-    "name": "name",
-    "displayName": "displayName",
-    "display_name": "displayName",
-    "state": "state",
-    "tags": "tags",
-    "group": "group",
-    "jobType": "jobType",
-    "job_type": "jobType",
-    "createdAt": "createdAt",
-    "created_at": "createdAt",
-    "heartbeatAt": "heartbeatAt",
-    "heartbeat_at": "heartbeatAt",
-    "sweep": "sweepName",
-    "sweepName": "sweepName",
-    "sweep_name": "sweepName",
-    "host": "host",
-    "notes": "notes",
-    "description": "description",
-    "commit": "commit",
-    "historyLineCount": "historyLineCount",
-    "history_line_count": "historyLineCount",
-}
-_TIME_FIELDS = {"createdAt", "heartbeatAt"}
-_DOCS = {
-    "config": "config",
-    "summary_metrics": "summaryMetrics",
-    "summaryMetrics": "summaryMetrics",
-    "summary": "summaryMetrics",
-}
+_COMPARE = {"$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
 
-def resolve(run: Row, path: str) -> Any:
-    """The value at ``path`` in a run record, or MISSING."""
-    if path in _RUN_FIELDS:
-        return run[_RUN_FIELDS[path]]
-    if path == "username":
-        return (run.get("user") or {}).get("username", MISSING)
-    head, _, rest = path.partition(".")
-    if head in _DOCS and rest:
-        doc = json.loads(run[_DOCS[head]] or "{}")
-        return _lookup(doc, rest.split("."), unwrap=head == "config")
-    raise StoreError(f"unsupported run filter/order key: {path!r}")
+@dataclass
+class Compiled:
+    """A filter as SQL over ``runs``: the condition, its parameters, and the paths every
+    matching run must satisfy a condition on (worth an index)."""
 
-
-def _lookup(doc: dict[str, Any], parts: list[str], unwrap: bool) -> Any:
-    # Keys may themselves contain dots, so the longest stored key that prefixes the path wins.
-    for cut in range(len(parts), 0, -1):
-        key = ".".join(parts[:cut])
-        if key in doc:
-            value, rest = doc[key], parts[cut:]
-            if unwrap and isinstance(value, dict) and "value" in value:
-                value = value["value"]
-                if rest[:1] == ["value"]:
-                    rest = rest[1:]
-            for part in rest:
-                if not isinstance(value, dict) or part not in value:
-                    return MISSING
-                value = value[part]
-            return value
-    return MISSING
-
-
-def matches(run: Row, flt: Any) -> bool:
-    """Whether the run satisfies a parsed filter document."""
-    if not isinstance(flt, dict):
-        raise StoreError("runs filters must be a JSON object")
-    for key, cond in flt.items():
-        if key in ("$and", "$or", "$nor"):
-            if not isinstance(cond, list):
-                raise StoreError(f"{key} takes a list of filters")
-            results = [matches(run, sub) for sub in cond]
-            ok = (
-                all(results)
-                if key == "$and"
-                else any(results)
-                if key == "$or"
-                else not any(results)
-            )
-        elif key.startswith("$"):
-            raise StoreError(f"unsupported filter operator: {key}")
-        else:
-            ok = _test(
-                resolve(run, key), cond, key in _RUN_FIELDS and _RUN_FIELDS[key] in _TIME_FIELDS
-            )
-        if not ok:
-            return False
-    return True
-
-
-def _test(value: Any, cond: Any, is_time: bool) -> bool:
-    if isinstance(cond, dict) and cond and all(str(k).startswith("$") for k in cond):
-        return all(_apply(op, value, arg, is_time) for op, arg in cond.items())
-    return _equals(value, cond)
-
-
-def _apply(op: str, value: Any, arg: Any, is_time: bool) -> bool:
-    if op == "$eq":
-        return _equals(value, arg)
-    if op == "$ne":
-        return not _equals(value, arg)
-    if op in _COMPARE:
-        return _compare(value, arg, _COMPARE[op], is_time)
-    if op in ("$in", "$nin"):
-        if not isinstance(arg, list):
-            raise StoreError(f"{op} takes a list")
-        found = any(_equals(value, item) for item in arg)
-        return found if op == "$in" else not found
-    if op == "$exists":
-        return (value is not MISSING) == bool(arg)
-    if op == "$regex":
-        if not isinstance(arg, str):
-            raise StoreError("$regex takes a string")
-        candidates = value if isinstance(value, list) else [value]
-        return any(isinstance(c, str) and re.search(arg, c) is not None for c in candidates)
-    raise StoreError(f"unsupported filter operator: {op}")
-
-
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "$gt": lambda a, b: a > b,
-    "$gte": lambda a, b: a >= b,
-    "$lt": lambda a, b: a < b,
-    "$lte": lambda a, b: a <= b,
-}
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    return bool(a == b)
-
-
-def _equals(value: Any, target: Any) -> bool:
-    if value is MISSING:
-        return target is None  # as in MongoDB, {"k": null} matches a missing key
-    if isinstance(value, list) and not isinstance(target, list):
-        return any(_same(item, target) for item in value)
-    return _same(value, target)
-
-
-def _compare(value: Any, arg: Any, op: Callable[[Any, Any], bool], is_time: bool) -> bool:
-    candidates = value if isinstance(value, list) else [value]
-    for item in candidates:
-        a, b = item, arg
-        if is_time and isinstance(a, str) and isinstance(b, str):
-            a, b = parse_time(a), parse_time(b)
-        if (_number(a) and _number(b)) or (isinstance(a, str) and isinstance(b, str)):
-            if op(a, b):
-                return True
-        elif a is not None and b is not None and type(a) is type(b) and op(a, b):
-            return True
-    return False
-
-
-def _number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
+    sql: str = "1"
+    params: list[Any] = field(default_factory=list)
+    paths: list[Access] = field(default_factory=list)
 
 
 def parse_filters(text: str | None) -> Any:
@@ -193,29 +57,129 @@ def parse_filters(text: str | None) -> Any:
     return parse_json(text, "filters", MAX_FILTER_DEPTH)
 
 
-def sort_runs(runs: Sequence[Row], order: str | None) -> list[Row]:
-    """Runs ordered by ``[+|-]path``; runs without the value go last either way.
-
-    Ties fall back to creation order in the same direction, so ``-created_at`` lists the
-    newest run first even when two were created within the same second.
-    """
-    ordered = list(runs)  # oldest first
-    if not order:
-        return ordered
-    descending = order.startswith("-")
-    path = order.lstrip("+-")
-    keyed = [(resolve(run, path), index, run) for index, run in enumerate(ordered)]
-    present = [k for k in keyed if k[0] is not MISSING and k[0] is not None]
-    absent = [run for value, _, run in keyed if value is MISSING or value is None]
-    present.sort(key=lambda k: (_sort_key(k[0]), k[1]), reverse=descending)
-    return [run for _, _, run in present] + absent
+def compile_filter(flt: Any) -> Compiled:
+    """SQL for a parsed filter document; StoreError names what W&B would refuse."""
+    compiled = Compiled()
+    compiled.sql = _document(flt, compiled, top=True)
+    return compiled
 
 
-def _sort_key(value: Any) -> tuple[int, Any]:
-    if _number(value):
-        return (0, value)
-    if isinstance(value, str):
-        return (1, value)
-    if isinstance(value, bool):
-        return (2, value)
-    return (3, json.dumps(value, sort_keys=True))
+def _document(flt: Any, out: Compiled, top: bool) -> str:
+    if not isinstance(flt, dict):
+        raise StoreError("runs filters must be a JSON object")
+    terms = []
+    for key, cond in flt.items():
+        if key in ("$and", "$or", "$nor"):
+            if not isinstance(cond, list) or not cond:
+                raise StoreError(f"{key} takes a non-empty list of filters")
+            subs = [_document(sub, out, top and key == "$and") for sub in cond]
+            joined = (" AND " if key == "$and" else " OR ").join(subs)
+            terms.append(f"(NOT ({joined}))" if key == "$nor" else f"({joined})")
+        elif key.startswith("$"):
+            raise StoreError(f"unsupported filter operator: {key}")
+        else:
+            access = resolve(key)
+            if top:
+                out.paths.append(access)
+            terms.append(_field(access, cond, out.params))
+    return "(" + " AND ".join(terms) + ")" if terms else "1"
+
+
+def _field(access: Access, cond: Any, params: list[Any]) -> str:
+    if isinstance(cond, dict) and any(str(k).startswith("$") for k in cond):
+        if not all(str(k).startswith("$") for k in cond):
+            raise StoreError(f"{access.name}: operators and plain keys cannot be mixed")
+        return "(" + " AND ".join(_op(access, op, arg, params) for op, arg in cond.items()) + ")"
+    return _op(access, "$eq", cond, params)
+
+
+def _op(a: Access, op: str, arg: Any, params: list[Any]) -> str:
+    if op == "$eq":
+        return _any(a, lambda x: _eq(x, arg, params))
+    if op == "$ne":
+        return f"(NOT {_any(a, lambda x: _eq(x, arg, params))})"
+    if op in _COMPARE:
+        return _any(a, lambda x: _compare(x, _COMPARE[op], arg, params))
+    if op in ("$in", "$nin"):
+        if not isinstance(arg, list):
+            raise StoreError(f"{op} takes a list")
+        found = _any(a, lambda x: _one_of(x, arg, params))
+        return found if op == "$in" else f"(NOT {found})"
+    if op == "$exists":
+        return f"({a.tier} {'<>' if bool(arg) else '='} 6)"
+    if op == "$regex":
+        if not isinstance(arg, str):
+            raise StoreError("$regex takes a string")
+        try:
+            compile_re2(arg)
+        except RegexError as exc:
+            raise StoreError(f"$regex {arg!r}: {exc}") from None
+        return _any(a, lambda x: _regex(x, arg, params))
+    raise StoreError(f"unsupported filter operator: {op}")
+
+
+def _any(a: Access, build: Callable[[Access], str]) -> str:
+    """The condition on the value, or on any element when the value is an array."""
+    scalar = build(a)
+    if a.elements is None:
+        return scalar
+    element = build(element_access(a))
+    return (
+        f"({scalar} OR ({a.tier} = 5 AND {a.is_array} AND "
+        f"EXISTS (SELECT 1 FROM {a.elements} WHERE {element})))"
+    )
+
+
+def _eq(a: Access, literal: Any, params: list[Any]) -> str:
+    if literal is None:
+        return f"({a.tier} = 6)"
+    if isinstance(literal, bool):
+        params.append(int(literal))
+        return f"({a.tier} = 3 AND {a.value} = ?)"
+    if isinstance(literal, (int, float)):
+        if isinstance(literal, float) and math.isnan(literal):
+            return "0"  # NaN equals nothing
+        params.append(literal)
+        return f"({a.tier} = 1 AND {a.value} = ?)"
+    if isinstance(literal, str):
+        if a.time and (moment := parse_time(literal)) is not None:
+            if moment.microsecond:
+                return "0"  # stored times are whole seconds
+            literal = moment.strftime(_TIME_FORMAT)
+        params.append(encode_string(literal) if a.encoded else literal)
+        return f"({a.tier} = 2 AND {a.value} = ?)"
+    raise StoreError(f"{a.name}: comparing with an object or array is not supported")
+
+
+def _one_of(a: Access, literals: list[Any], params: list[Any]) -> str:
+    return "(" + " OR ".join(_eq(a, x, params) for x in literals) + ")" if literals else "0"
+
+
+def _compare(a: Access, op: str, literal: Any, params: list[Any]) -> str:
+    if isinstance(literal, bool) or literal is None:
+        return "0"
+    if isinstance(literal, (int, float)):
+        if isinstance(literal, float) and math.isnan(literal):
+            return "0"
+        params.append(literal)
+        return f"({a.tier} = 1 AND {a.value} {op} ?)"
+    if isinstance(literal, str):
+        if a.time and (moment := parse_time(literal)) is not None:
+            literal = _whole_second(moment, up=op in (">=", "<"))
+        params.append(encode_string(literal) if a.encoded else literal)
+        return f"({a.tier} = 2 AND {a.value} {op} ?)"
+    raise StoreError(f"{a.name}: comparing with an object or array is not supported")
+
+
+def _whole_second(moment: dt.datetime, up: bool) -> str:
+    """Stored times are whole seconds: ``t >= x`` is ``t >= ceil(x)``, ``t > x`` is
+    ``t > floor(x)``, ``t < x`` is ``t < ceil(x)``, ``t <= x`` is ``t <= floor(x)``."""
+    floor = moment.replace(microsecond=0)
+    if up and moment.microsecond:
+        floor += dt.timedelta(seconds=1)
+    return floor.strftime(_TIME_FORMAT)
+
+
+def _regex(a: Access, pattern: str, params: list[Any]) -> str:
+    params.append(pattern)
+    return f"({a.tier} = 2 AND rq_regex(?, {a.value}, {1 if a.encoded else 0}))"

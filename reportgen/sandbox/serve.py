@@ -14,6 +14,8 @@ from types import FrameType
 from reportgen.sandbox.db import default_db_path
 from reportgen.sandbox.faults import Fault
 from reportgen.sandbox.handle import Sandbox, SandboxStartError
+from reportgen.sandbox.pages import Renderer
+from reportgen.sandbox.settings import DEFAULT_CRASH_AFTER, UPSERT_BY_NAME
 
 EXIT_OK, EXIT_FAILURE, EXIT_INTERRUPTED = 0, 1, 130
 
@@ -25,12 +27,17 @@ def run_foreground(
     api_key: str | None,
     faults: Sequence[Fault] = (),
     fault_seed: int | None = None,
+    view_upsert: str = UPSERT_BY_NAME,
+    crash_after: float = DEFAULT_CRASH_AFTER,
+    renderer: Renderer | None = None,
 ) -> int:
     """Serve until interrupted; 0 after SIGTERM, 130 after Ctrl-C, 1 if it cannot start.
 
     Prints the base URL and the ``export`` lines a client shell needs. The key is printed
     there only: the request log never contains it. ``faults`` (e.g. from ``parse_fault``)
     are active from the first request, drawn from ``fault_seed``; they are listed on stderr.
+    ``view_upsert`` (``"by-name"`` or ``"insert"``) is what ``upsertView`` without an id does;
+    ``crash_after`` the seconds without a heartbeat before a running run reads as crashed.
     Bad input (port out of range or in use, a ``db`` that is not a sandbox SQLite file or
     whose directory is missing or not writable) is one line on stderr and exit code 1.
     """
@@ -40,7 +47,15 @@ def run_foreground(
         if db:
             _check_db_location(path)  # the default location is created, a given one must exist
         sandbox = Sandbox(
-            db=path, api_key=api_key, port=port, host=host, faults=faults, fault_seed=fault_seed
+            db=path,
+            api_key=api_key,
+            port=port,
+            host=host,
+            faults=faults,
+            fault_seed=fault_seed,
+            view_upsert=view_upsert,
+            crash_after=crash_after,
+            renderer=renderer,
         ).start()
     except (ValueError, SandboxStartError) as exc:
         return _cannot_start(str(exc))
@@ -58,6 +73,14 @@ def run_foreground(
         print(f"W&B sandbox at {sandbox.base_url} (entity {sandbox.entity!r}, data in {path})")
         print(f"export WANDB_BASE_URL={sandbox.base_url}")
         print(f"export WANDB_API_KEY={sandbox.api_key}", flush=True)
+        if view_upsert != UPSERT_BY_NAME:
+            print(f"upsertView without an id: {view_upsert}", file=sys.stderr, flush=True)
+        if renderer is not None:
+            print(
+                "views open in a browser at the URLs apply prints, after this one-time login:"
+                f" {sandbox.login_link('/')}",
+                flush=True,
+            )
         if faults:
             seed = "" if fault_seed is None else f" (seed {fault_seed})"
             listed = "; ".join(str(f) for f in faults)

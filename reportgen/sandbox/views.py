@@ -15,6 +15,7 @@ from reportgen.sandbox.identity import Viewer
 from reportgen.sandbox.ids import decode_int_id, new_token, now, relay_id
 from reportgen.sandbox.projects import ensure_project
 from reportgen.sandbox.relay import connection
+from reportgen.sandbox.settings import UPSERT_INSERT, Settings
 
 DRAFT = "runs/draft"
 
@@ -66,9 +67,10 @@ def view_record(row: Row) -> Row:
 class Views:
     """``upsertView``, ``view(id)``, ``allViews``, ``deleteView`` and share tokens."""
 
-    def __init__(self, db: Database, viewer: Viewer) -> None:
+    def __init__(self, db: Database, viewer: Viewer, settings: Settings | None = None) -> None:
         self._db = db
         self._viewer = viewer
+        self._settings = settings or Settings()
 
     def get(self, view_id: str) -> Row | None:
         """The view with this Relay id, or None."""
@@ -80,7 +82,10 @@ class Views:
         return None if row is None else view_record(row)
 
     def upsert(self, fields: Row) -> tuple[Row, bool]:
-        """Update the view named by ``id`` (or by project and ``name``), else create one."""
+        """Update the view named by ``id`` (or by project and ``name``), else create one.
+
+        In the ``insert`` upsert mode (see ``settings``) only an ``id`` names a view to update.
+        """
         stamp = now()
         with self._db.write() as conn:
             pk = self._target(conn, fields)
@@ -118,14 +123,17 @@ class Views:
             if not found:
                 raise StoreError(f"upsertView: view {fields['id']} not found")
             return pk
+        if self._settings.view_upsert == UPSERT_INSERT:
+            return None
         if not (fields.get("name") and fields.get("projectName")):
             return None
         # [infer] W&B's upsert by name is unverified; it keeps names unique, which the
-        # View query (first edge wins) relies on.
+        # View query (first edge wins) relies on. Should a name be taken twice (views made
+        # in the insert mode), the oldest view of that name is the one updated.
         row = conn.execute(
             "SELECT v.id FROM views v JOIN projects p ON p.id = v.project_id "
             "JOIN entities e ON e.id = p.entity_id "
-            "WHERE e.name = ? AND p.name = ? AND v.name = ?",
+            "WHERE e.name = ? AND p.name = ? AND v.name = ? ORDER BY v.id LIMIT 1",
             (
                 fields.get("entityName") or self._viewer.entity,
                 fields["projectName"],

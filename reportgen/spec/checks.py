@@ -15,6 +15,7 @@ from typing import Any
 from reportgen.problems import Problem
 from reportgen.spec.expand import Instance, reported_references
 from reportgen.spec.filters import BoolOp, FilterError, Node, check_nesting, parse_filter
+from reportgen.spec.gates import GateError, parse_gate
 from reportgen.spec.load import JsonPath
 from reportgen.spec.refs import (
     LIBRARY_RENAMES,
@@ -27,6 +28,8 @@ from reportgen.spec.refs import (
 )
 
 SORT_DIRECTIONS = ("asc", "desc")
+# Run attributes a leaderboard's seed groups may group by (W&B groups runs by these too).
+GROUPING_ATTRIBUTES = ("group", "job_type", "sweep", "user", "host", "state")
 GOALS = ("max", "min")
 WORKSPACE_COLUMN_KEYS = ("pinned",)
 AXIS_PANELS = {"scatter": ("x", "y", "z")}
@@ -178,6 +181,12 @@ class _Checker:
         )
         for i, text in _strings(body.get("columns")):
             self.ref(text, (*path, "columns", i))
+        self.seed_groups(body, path)
+        gates = body.get("gate")
+        if isinstance(gates, str):
+            self.gate(gates, (*path, "gate"))
+        for i, text in _strings(gates):
+            self.gate(text, (*path, "gate", i))
         curves = body.get("curves")
         if isinstance(curves, dict):
             self.history_key(curves.get("x"), (*path, "curves", "x"), axis=True)
@@ -190,6 +199,29 @@ class _Checker:
                     self.depth(BoolOp("and", (base, extra)), where, combined=True)
 
     # parts
+
+    def seed_groups(self, body: dict[str, Any], path: JsonPath) -> None:
+        """`group_by` names config keys or grouping run attributes; `min_group_size` needs it."""
+        for i, text in _strings(body.get("group_by")):
+            where = (*path, "group_by", i)
+            ref = self.ref(text, where)
+            if ref is None or ref.section is Section.CONFIG:
+                continue
+            if ref.section is Section.SUMMARY or ref.name not in GROUPING_ATTRIBUTES:
+                allowed = ", ".join(f"run.{a}" for a in GROUPING_ATTRIBUTES)
+                msg = f"seed groups group by config keys or {allowed}, not {ref}"
+                self.add(where, "RG304", msg, 0)
+        if "min_group_size" in body and "group_by" not in body:
+            msg = (
+                "min_group_size applies to seed groups: add group_by (the config keys but the seed)"
+            )
+            self.add((*path, "min_group_size"), "RG312", msg, key=True)
+
+    def gate(self, text: str, path: JsonPath) -> None:
+        try:
+            parse_gate(text)
+        except GateError as exc:
+            self.add(path, "RG202", exc.message, exc.offset)
 
     def view_name(self, title: Any, path: JsonPath, *, leaderboard: bool = False) -> None:
         """A title that becomes a workspace view's name (RG309)."""

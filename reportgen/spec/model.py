@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 from reportgen.spec.filters import Node
+from reportgen.spec.gates import Gate
 from reportgen.spec.refs import Ref
 
 Scalar: TypeAlias = str | int | float | bool | None
@@ -360,6 +361,9 @@ class Leaderboard:
     curves: Curves | None = None
     baseline: str | None = None
     publish: tuple[str, ...] = ("workspace", "report")
+    group_by: tuple[Ref, ...] = ()
+    min_group_size: int = 1
+    gates: tuple[Gate, ...] = ()
     adopt: tuple[str, ...] = ()
 
     kind = "leaderboard"

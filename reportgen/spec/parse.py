@@ -16,6 +16,7 @@ from reportgen.spec import model as m
 from reportgen.spec.checks import split_metric, split_sort_key
 from reportgen.spec.expand import EnvError, Instance, resolve_env
 from reportgen.spec.filters import BoolOp, parse_filter
+from reportgen.spec.gates import parse_gate
 from reportgen.spec.load import JsonPath
 from reportgen.spec.refs import parse_whole_ref
 from reportgen.spec.schema import NAME_REFUSED
@@ -130,6 +131,9 @@ class _Reader:
             ),
             baseline=body.get("baseline"),
             publish=tuple(body.get("publish") or ("workspace", "report")),
+            group_by=_refs(body.get("group_by")),
+            min_group_size=body.get("min_group_size", 1),
+            gates=tuple(parse_gate(t) for t in _strings(body.get("gate") or ())),
         )
         boards: list[m.Spec] = [base]
         for i, variant in enumerate(body.get("variants") or []):

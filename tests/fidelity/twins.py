@@ -448,3 +448,36 @@ def twin_08_reuse_with_anchors(entity: str) -> Twins:
             ],
         )
     }
+
+
+def twin_09_seed_groups(entity: str) -> Twins:
+    # Seed groups are the runs table's own grouping; the curves draw each group's mean with
+    # a std band (panels follow the table's grouping).
+    plot = wr.LinePlot(
+        title="accuracy · top 3 groups",
+        x="epoch",
+        y=["accuracy"],
+        max_runs_to_show=3,
+        groupby_aggfunc="mean",
+        groupby_rangefunc="stddev",
+    )
+    return {
+        "cifar10-seeds.workspace": ws.Workspace(
+            entity=entity,
+            project=PROJECT,
+            name="CIFAR-10 configurations over seeds",
+            sections=[ws.Section(name="Top 3 training curves", panels=[plot], is_open=True)],
+            settings=ws.WorkspaceSettings(x_axis="epoch", max_runs=3),
+            runset_settings=ws.RunsetSettings(
+                filters=expr.And(
+                    ws.Config("dataset") == "CIFAR-10", ws.Metric("State") == "finished"
+                ),
+                order=[
+                    ws.Ordering(ws.Summary("accuracy.max"), ascending=False),
+                    ws.Ordering(ws.Summary("loss"), ascending=True),
+                ],
+                groupby=[ws.Config("model_architecture"), ws.Config("learning_rate")],
+                pinned_columns=["summary:accuracy.max", "summary:loss", "config:epochs.value"],
+            ),
+        )
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -91,3 +92,49 @@ def test_concurrent_writes_are_all_stored(fresh_sandbox: Sandbox) -> None:
     ).json["data"]
     assert listed["project"]["allViews"]["totalCount"] == 80
     assert fresh_sandbox.stats()["writes"] == 80
+
+
+# The schema before issue 9 (reportgen/sandbox/db.py at schema 1), trimmed to what runs need.
+SCHEMA_1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO meta VALUES ('schema_version', '1');
+CREATE TABLE entities (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL);
+INSERT INTO entities VALUES (1, 'sandbox', '2026-01-01T00:00:00');
+CREATE TABLE projects (id INTEGER PRIMARY KEY, entity_id INTEGER NOT NULL, name TEXT NOT NULL,
+  description TEXT, access TEXT NOT NULL DEFAULT 'PRIVATE', created_at TEXT NOT NULL);
+INSERT INTO projects VALUES (1, 1, 'old', NULL, 'PRIVATE', '2026-01-01T00:00:00');
+CREATE TABLE runs (id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL, name TEXT NOT NULL,
+  display_name TEXT, state TEXT NOT NULL DEFAULT 'running', config TEXT NOT NULL DEFAULT '{}',
+  summary TEXT NOT NULL DEFAULT '{}', tags TEXT NOT NULL DEFAULT '[]', group_name TEXT,
+  job_type TEXT, notes TEXT, description TEXT, host TEXT, program TEXT, commit_hash TEXT,
+  repo TEXT, sweep TEXT, username TEXT, exitcode INTEGER, created_at TEXT NOT NULL,
+  heartbeat_at TEXT NOT NULL, UNIQUE (project_id, name));
+INSERT INTO runs (id, project_id, name, state, config, summary, created_at, heartbeat_at)
+  VALUES (1, 1, 'r1', 'finished', '{"lr": {"value": 0.1, "desc": null}}',
+  '{"acc": NaN, "loss": 0.5}', '2026-01-01T00:00:00', '2026-01-01T00:00:00');
+CREATE TABLE run_lines (run_id INTEGER NOT NULL, stream TEXT NOT NULL, line INTEGER NOT NULL,
+  step INTEGER, data TEXT NOT NULL, PRIMARY KEY (run_id, stream, line));
+INSERT INTO run_lines VALUES (1, 'history', 0, 0, '{"_step": 0, "loss": 1.0}');
+INSERT INTO run_lines VALUES (1, 'history', 1, 1, '{"_step": 1, "loss": 0.5}');
+"""
+
+OLD_RUN = """query { project(name: "old", entityName: "sandbox") {
+  runs(filters: "{\\"config.lr\\": 0.1}", order: "+summary_metrics.loss") {
+    edges { node { name historyLineCount history summaryMetrics } } } } }"""
+
+
+def test_a_database_of_schema_1_is_upgraded_in_place(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    with sqlite3.connect(db) as conn:
+        conn.executescript(SCHEMA_1)
+    conn.close()
+    with Sandbox(db=db, api_key=KEY) as sb:
+        (edge,) = sb.graphql(OLD_RUN).json["data"]["project"]["runs"]["edges"]
+    assert edge["node"]["name"] == "r1" and edge["node"]["historyLineCount"] == 2
+    assert edge["node"]["history"] == ['{"_step": 0, "loss": 1.0}', '{"_step": 1, "loss": 0.5}']
+    assert edge["node"]["summaryMetrics"] == '{"acc": NaN, "loss": 0.5}'
+    with sqlite3.connect(db) as conn:
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+        version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    conn.close()
+    assert "run_lines" not in tables and "run_chunks" in tables and version == ("2",)

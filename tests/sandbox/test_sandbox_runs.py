@@ -83,11 +83,20 @@ def test_filters_are_applied_by_the_server(
         ("+config.learning_rate", [VIT, RESNET]),
         ("-display_name", [VIT, RESNET]),
         ("+createdAt", [RESNET, VIT]),
-        ("-created_at", [VIT, RESNET]),
     ],
 )
 def test_order(api: Any, seeded_sandbox: Sandbox, order: str, expected: list[str]) -> None:
     assert _names(api, seeded_sandbox, order=order) == expected
+
+
+def test_newest_first_keeps_creation_order_within_a_second(
+    api: Any, seeded_sandbox: Sandbox
+) -> None:
+    # createdAt has whole seconds; equal values tie, and ties keep creation order (contract).
+    runs = list(api.runs(f"{seeded_sandbox.entity}/{PROJECT}", order="+created_at"))
+    created = {run.name: run.created_at for run in runs}
+    expected = [RESNET, VIT] if created[RESNET] == created[VIT] else [VIT, RESNET]
+    assert _names(api, seeded_sandbox, order="-created_at") == expected
 
 
 def test_pagination_walks_every_run(api: Any, seeded_sandbox: Sandbox) -> None:

@@ -91,6 +91,23 @@ def test_generates_a_key_when_none_is_given(tmp_path: Path) -> None:
     assert proc.returncode == 0
 
 
+def test_the_view_upsert_mode_is_chosen_on_the_command_line(tmp_path: Path) -> None:
+    proc, lines = _start(tmp_path, "--api-key", KEY, "--view-upsert", "insert")
+    try:
+        url = lines[1].removeprefix("export WANDB_BASE_URL=")
+        request = urllib.request.Request(url + "/_sandbox/settings")
+        request.add_header(
+            "Authorization", "Basic " + base64.b64encode(f"api:{KEY}".encode()).decode()
+        )
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            assert json.load(resp) == {"view_upsert": "insert", "crash_after": 300.0}
+        proc.terminate()
+        _, stderr = proc.communicate(timeout=10)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0 and "upsertView without an id: insert" in stderr
+
+
 def test_refuses_a_short_key(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "reportgen", "sandbox", "--port", "0", "--db", str(tmp_path / "s.db"), "--api-key", "short"],

@@ -1,0 +1,42 @@
+"""Ranked tables for a terminal, drawn by rich (plain box characters when not a terminal)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import IO
+
+from reportgen.preview.evaluate import Board
+from reportgen.preview.tables import caption, cells, header
+
+
+def render(
+    boards: Sequence[Board], stream: IO[str], *, color: bool, width: int | None = None
+) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console(
+        file=stream, force_terminal=color, no_color=not color, width=width or (None if color else 120),
+        highlight=False, soft_wrap=False,
+    )  # fmt: skip
+    for board in boards:
+        target = board.target
+        for table in board.tables:
+            grid = Table(
+                title=f"{target.title} ({target.key})", box=box.SIMPLE_HEAVY, title_justify="left"
+            )
+            for name in header(table):
+                numeric = name in ("rank", "n")
+                grid.add_column(
+                    name, justify="right" if numeric else "left", no_wrap=name == "name"
+                )
+            for row in table.shown:
+                style = "dim" if row.small else ("bold" if row.rank == 1 else None)
+                grid.add_row(*cells(row, table), style=style)
+            console.print(grid)
+            console.print(caption(board, table), style="dim", markup=False)
+        for gate in board.gates:
+            mark = "[green]passed[/green]" if gate.ok else "[bold red]failed[/bold red]"
+            console.print(f"  gate {mark}: {escape(gate.reason)}", markup=True, highlight=False)

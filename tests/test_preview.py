@@ -1,0 +1,283 @@
+"""`reportgen preview` against the sandbox, with the seed's runs logged by the real wandb SDK.
+
+The seed (examples/train_seed.py): vit-base-patch16-v1 ends at accuracy 0.9584, loss 0.264;
+resnet50-v1 at 0.948, 0.216. Ranked by accuracy (max), then loss (min): ViT first.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from reportgen.cli import run
+from reportgen.sandbox import Sandbox
+from reportgen.sandbox.seed import log_seed
+
+REPO = Path(__file__).resolve().parents[1]
+SPECS = REPO / "specs"
+VIT, RESNET = "vit-base-patch16-v1", "resnet50-v1"
+
+UseSandbox = Callable[[Sandbox], None]
+Capture = pytest.CaptureFixture[str]
+
+
+@pytest.fixture
+def seeded(seeded_sandbox: Sandbox, use_sandbox: UseSandbox) -> Sandbox:
+    use_sandbox(seeded_sandbox)
+    return seeded_sandbox
+
+
+def _spec(tmp_path: Path, body: str, name: str = "board.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(
+        "leaderboard:\n  project: image-classification-leaderboard\n" + body, encoding="utf-8"
+    )
+    return path
+
+
+def _table_rows(out: str, title: str) -> list[list[str]]:
+    """The data rows (rank first) of the terminal table titled `title`."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(title + " ("))
+    rows = []
+    for line in lines[start + 1 :]:
+        if line.strip() and "matching runs" in line:
+            break
+        words = line.split()
+        if words and words[0].isdigit():
+            rows.append(words)
+    return rows
+
+
+def test_seed_ranks_vit_first_and_the_resnet_variant_shows_only_resnet(
+    seeded: Sandbox, capsys: Capture
+) -> None:
+    assert run(["preview", str(SPECS)]) == 0
+    out = capsys.readouterr().out
+    board = _table_rows(out, "CIFAR-10 leaderboard")
+    assert [r[:5] for r in board] == [
+        ["1", VIT, "0.9584", "0.264", "VisionTransformer"],
+        ["2", RESNET, "0.948", "0.216", "ResNet50"],
+    ]
+    variant = _table_rows(out, "CIFAR-10 leaderboard · ResNet50")
+    assert [r[:4] for r in variant] == [["1", RESNET, "0.948", "0.216"]]
+
+
+def test_csv_prints_the_same_ranking(seeded: Sandbox, capsys: Capture) -> None:
+    assert run(["preview", str(SPECS), "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    ranked = [(r["leaderboard"], r["rank"], r["name"]) for r in rows]
+    assert ranked == [
+        ("cifar10", "1", VIT),
+        ("cifar10", "2", RESNET),
+        ("cifar10-resnet50", "1", RESNET),
+    ]
+    vit, resnet = rows[0], rows[1]
+    assert float(vit["accuracy"]) == pytest.approx(0.9584) and float(vit["loss"]) == pytest.approx(
+        0.264
+    )
+    assert float(resnet["accuracy"]) == pytest.approx(0.948)
+    assert float(resnet["loss"]) == pytest.approx(0.216)
+
+
+def test_json_and_output_file(seeded: Sandbox, tmp_path: Path, capsys: Capture) -> None:
+    out = tmp_path / "preview.json"
+    assert run(["preview", str(SPECS), "-f", "json", "-o", str(out), "--target", "cifar10"]) == 0
+    assert capsys.readouterr().out == ""
+    (board,) = json.loads(out.read_text())
+    rows = board["tables"][0]["rows"]
+    assert [(r["rank"], r["name"]) for r in rows] == [(1, VIT), (2, RESNET)]
+    assert rows[0]["values"]["accuracy"] == pytest.approx(0.9584)
+    assert board["tables"][0]["matching_runs"] == 2
+
+
+def test_gate_failure_exits_3_with_one_line(
+    seeded: Sandbox, tmp_path: Path, capsys: Capture
+) -> None:
+    spec = _spec(
+        tmp_path,
+        "  key: gated\n  title: Gated\n  metrics: [accuracy max]\n"
+        '  gate: ["accuracy >= 0.97", \'"resnet50-v1" in top 2\']\n',
+    )
+    assert run(["preview", str(spec)]) == 3
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "reportgen: gate failed: leaderboard 'gated': accuracy >= 0.97: "
+        f"accuracy is 0.9584 for {VIT} (rank 1)"
+    ]
+
+
+def test_gates_that_hold_exit_0_and_cli_gates_add_to_them(
+    seeded: Sandbox, tmp_path: Path, capsys: Capture
+) -> None:
+    spec = _spec(
+        tmp_path, "  key: ok\n  title: Ok\n  metrics: [accuracy max]\n  gate: accuracy >= 0.95\n"
+    )
+    assert run(["preview", str(spec), "--gate", '"resnet50-v1" in top 2']) == 0
+    assert run(["preview", str(spec), "--gate", '"resnet50-v1" in top 1']) == 3
+    err = capsys.readouterr().err
+    assert err.strip().endswith(f'"resnet50-v1" in top 1: {RESNET} ranks 2')
+    assert run(["preview", str(spec), "--gate", "accuracy >>= 1"]) == 1
+    assert "expected a number" in capsys.readouterr().err
+
+
+def test_data_checks_name_the_typo_with_a_suggestion(
+    seeded: Sandbox, tmp_path: Path, capsys: Capture
+) -> None:
+    spec = _spec(
+        tmp_path,
+        "  key: typo\n  title: Typo\n  metrics: [acuracy max]\n  columns: [cfg.learning_rate]\n"
+        "  curves: {x: epoch, y: [accuracy, los]}\n",
+    )
+    assert run(["preview", str(spec)]) == 0
+    err = capsys.readouterr().err
+    where = f"{spec}:3:8: [warning] leaderboard 'typo'"
+    assert (
+        f"{where}: no run of the project has summary.acuracy; did you mean 'accuracy'? (RG601)"
+        in err
+    )
+    assert "summary.cfg.learning_rate; did you mean 'config.learning_rate'? (RG601)" in err
+    assert "logged the history key 'los'; did you mean 'loss'? (RG601)" in err
+    assert run(["preview", str(spec), "--strict"]) == 1
+    assert "[error]" in capsys.readouterr().err
+
+
+def test_a_filter_that_matches_nothing_is_reported(
+    seeded: Sandbox, tmp_path: Path, capsys: Capture
+) -> None:
+    spec = _spec(
+        tmp_path,
+        '  key: none\n  title: None\n  filter: config.dataset == "cifar10"\n  metrics: [accuracy max]\n',
+    )
+    assert run(["preview", str(spec), "-f", "markdown"]) == 0
+    captured = capsys.readouterr()
+    assert "| rank | name | accuracy |" in captured.out
+    assert "matches none of the project's 2 runs (RG602)" in captured.err
+    assert "RG601" not in captured.err  # the keys exist; the filter is the problem
+
+
+def test_diff_shows_the_rank_moves_of_a_spec_change(
+    fresh_sandbox: Sandbox, use_sandbox: UseSandbox, tmp_path: Path, capsys: Capture
+) -> None:
+    use_sandbox(fresh_sandbox)
+    log_seed(fresh_sandbox)
+    specs = tmp_path / "specs"
+    shutil.copytree(SPECS, specs)
+    assert run(["apply", str(specs)]) == 0
+    board = specs / "cifar10.yaml"
+    board.write_text(
+        board.read_text().replace("[accuracy max, loss min]", "[loss min, accuracy max]")
+    )
+    capsys.readouterr()
+    assert run(["preview", str(specs), "--diff", "-f", "markdown", "--target", "cifar10*"]) == 0
+    out = capsys.readouterr().out
+    moves = out[out.index("## Leaderboard changes") :]
+    assert f"**New #1: {RESNET}** (was {VIT})" in moves
+    assert f"| {RESNET} | 2 | 1 | ▲ 1 |" in moves and f"| {VIT} | 1 | 2 | ▼ 1 |" in moves
+    assert "No rank changes in the top 1." in moves  # the ResNet50 variant
+
+
+def test_preview_reads_few_requests(seeded: Sandbox, capsys: Capture) -> None:
+    """Per leaderboard: one page (which counts the matching runs too), one history request
+    for the curves; every key was seen in the page, so no count for the data checks."""
+    seeded.reset_stats()
+    assert run(["preview", str(SPECS), "--target", "cifar10"]) == 0
+    ops = seeded.stats()["operations"]
+    assert {k: v for k, v in ops.items() if k != "Viewer"} == {"Runs": 1, "RunCurves": 1}
+    assert "Run" not in ops  # no lazy per-run query (REPORT.md 1.5)
+
+
+def test_top_rows_read_one_page_and_a_first_key_no_run_has_is_skipped(
+    fresh_sandbox: Sandbox, use_sandbox: UseSandbox, tmp_path: Path, capsys: Capture
+) -> None:
+    from reportgen.sandbox.bulk import synthetic_runs
+
+    use_sandbox(fresh_sandbox)
+    fresh_sandbox.seed_runs("sweep", synthetic_runs(400))
+    body = (
+        '  key: sweep\n  title: Sweep\n  project: sweep\n  filter: config.dataset == "CIFAR-10"\n'
+    )
+    spec = tmp_path / "sweep.yaml"
+
+    def ranked(metrics: str) -> tuple[list[tuple[int, str]], dict[str, int], str]:
+        spec.write_text(f"leaderboard:\n{body}  metrics: {metrics}\n")
+        fresh_sandbox.reset_stats()
+        assert run(["preview", str(spec), "--rows", "5", "-f", "json"]) == 0
+        captured = capsys.readouterr()
+        rows = json.loads(captured.out)[0]["tables"][0]["rows"]
+        ops = {k: v for k, v in fresh_sandbox.stats()["operations"].items() if k != "Viewer"}
+        return [(r["rank"], r["id"]) for r in rows], ops, captured.err
+
+    by_loss, ops, _ = ranked("[loss min]")
+    assert len(by_loss) == 5 and ops == {"Runs": 1}  # 100 matching runs, one page of 50
+    by_typo_then_loss, ops, err = ranked("[acuracy max, loss min]")
+    assert by_typo_then_loss == by_loss  # every run ties on the missing key
+    assert ops == {"Runs": 2, "RunCounts": 1}  # a page re-read by loss, a count for the check
+    assert "no run of the project has summary.acuracy; did you mean 'accuracy'?" in err
+
+
+SEEDS_SCRIPT = """
+import wandb
+# Two configurations, three seeds of A and one of B; accuracy peaks mid-training, so its
+# max (define_metric summary="max") differs from its last value.
+for arch, seed, peak in [("A", 1, 0.90), ("A", 2, 0.92), ("A", 3, 0.94), ("B", 1, 0.99)]:
+    run = wandb.init(project="seeds", name=f"{arch}-{seed}", config={"arch": arch, "seed": seed})
+    run.define_metric("accuracy", summary="max")
+    for epoch, acc in enumerate([peak - 0.1, peak, peak - 0.05]):
+        run.log({"epoch": epoch, "accuracy": acc})
+    run.finish()
+"""
+
+
+def test_seed_groups_with_best_epoch_metrics_logged_by_the_sdk(
+    fresh_sandbox: Sandbox, use_sandbox: UseSandbox, tmp_path: Path, capsys: Capture
+) -> None:
+    import subprocess
+    import sys
+
+    script = tmp_path / "seeds.py"
+    script.write_text(SEEDS_SCRIPT)
+    env = fresh_sandbox.subprocess_env()
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    use_sandbox(fresh_sandbox)
+    spec = tmp_path / "seeds.yaml"
+    spec.write_text(
+        "leaderboard:\n  key: seeds\n  title: Seeds\n  project: seeds\n"
+        "  metrics: [accuracy.max max]\n  group_by: [config.arch]\n  min_group_size: 2\n"
+        "  curves: {x: epoch, y: accuracy, top: 2}\n  gate: accuracy.max >= 0.9\n"
+    )
+    assert run(["preview", str(spec), "-f", "json"]) == 0
+    (board,) = json.loads(capsys.readouterr().out)
+    rows = board["tables"][0]["rows"]
+    a, b = rows
+    assert (a["rank"], a["name"], a["n"], a["below_min_group_size"]) == (1, "A", 3, False)
+    assert a["values"]["accuracy.max"] == pytest.approx(0.92)
+    assert a["std"]["accuracy.max"] == pytest.approx(0.02)
+    assert (b["rank"], b["name"], b["n"], b["below_min_group_size"]) == (None, "B", 1, True)
+    assert board["gates"] == [
+        {
+            "gate": "accuracy.max >= 0.9",
+            "ok": True,
+            "reason": "accuracy.max >= 0.9: accuracy.max is 0.92 for A (rank 1)",
+        }
+    ]
+    assert run(["preview", str(spec), "-f", "markdown"]) == 0
+    table = capsys.readouterr().out
+    assert "| 1 | A | 3 | 0.92 ± 0.02 |" in table and "| n<2 | B | 1 | 0.99 |" in table
+    html_page = tmp_path / "seeds.html"
+    assert run(["preview", str(spec), "-f", "html", "-o", str(html_page)]) == 0
+    assert "A (n=3)" in html_page.read_text()  # the group's mean curve, with its band
