@@ -198,6 +198,12 @@ def _connect(paths: tuple[str, ...], base_url: str | None) -> tuple[Any, Any]:
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (0 none, 1 error)."
 )
+@click.option(
+    "--rank-changes",
+    is_flag=True,
+    help="Also rank the runs of each changed leaderboard as W&B has it and as the specs say "
+    "(preview --diff), and show the moves.",
+)
 @SUMMARY
 def plan(
     paths: tuple[str, ...],
@@ -208,26 +214,47 @@ def plan(
     fmt: str | None,
     output: str | None,
     detailed_exitcode: bool,
+    rank_changes: bool,
     summary: Path | None,
 ) -> int:
     """Show what apply would change, in the spec's terms (and as view JSON diffs)."""
     from reportgen.commands import apply as applying
-    from reportgen.markdown import plan_summary, write_summary
-    from reportgen.render import PLAN_FORMATS, plan_text
+    from reportgen.commands.review import review
+    from reportgen.markdown import plan_comment, plan_summary, write_summary
+    from reportgen.render import plan_json, plan_text
 
     chosen = fmt or output or "text"
+    if rank_changes and chosen == "json":
+        raise click.UsageError("--rank-changes shows Markdown tables: use -f markdown or text")
     session, views = _connect(paths, base_url)
     options = applying.Options(prune=prune, targets=targets, concurrency=concurrency)
     made, _ = applying.plan(session, views, options)
-    text = (
-        PLAN_FORMATS[chosen](made)
-        if chosen in PLAN_FORMATS
-        else plan_text(made, verbose=_verbosity > 0)
-    )
+    ranks = _rank_changes(session, views, made) if rank_changes else ""
+    groups = review(made.changes)
+    if chosen == "markdown":
+        text = plan_comment(made, ranks, groups=groups)
+    elif chosen == "json":
+        text = plan_json(made, groups)
+    else:
+        text = plan_text(made, _verbosity > 0, groups) + ("\n" + ranks if ranks else "")
     sys.stdout.write(text)
     if summary is not None or os.environ.get("GITHUB_STEP_SUMMARY"):
-        write_summary(plan_summary(made), summary, os.environ)
+        write_summary(plan_summary(made, ranks, groups), summary, os.environ)
     return EXIT_CHANGES if detailed_exitcode and made.has_changes else EXIT_OK
+
+
+def _rank_changes(session: Any, views: Any, made: Any) -> str:
+    """preview --diff's rank moves for the changed leaderboards, as Markdown; a note instead
+    when they cannot be ranked (the plan itself stands)."""
+    from reportgen.commands.review import rank_changes
+    from reportgen.preview.diff import moves_markdown
+    from reportgen.problems import ReportgenError
+
+    try:
+        moves = rank_changes(session, views, made)
+    except ReportgenError as exc:
+        return f"## Leaderboard changes\n\n_Not ranked: {exc.message}_\n"
+    return moves_markdown(moves) if moves else ""
 
 
 @cli.command()
@@ -265,6 +292,7 @@ def apply(
                 fmt="text",
                 output=None,
                 detailed_exitcode=False,
+                rank_changes=False,
                 summary=summary,
             )
         )

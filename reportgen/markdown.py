@@ -134,10 +134,13 @@ def _folded(changes: Sequence[Change], detail: Detail) -> str:
     return f"\n<details><summary>{label}</summary>\n\n" + "\n".join(blocks) + "\n</details>\n"
 
 
-def plan_comment(plan: Plan, ranks: str = "", limit: int = COMMENT_LIMIT) -> str:
+def plan_comment(
+    plan: Plan, ranks: str = "", limit: int = COMMENT_LIMIT, groups: list[Group] | None = None
+) -> str:
     """The plan as one comment: the marker, the summary line, each group of changes with its
-    view JSON diffs folded, the rank moves (`preview --diff`), fitted within `limit`."""
-    groups = review(plan.changes)
+    view JSON diffs folded, the rank moves (`preview --diff`), fitted within `limit`.
+    `groups` is `review(plan.changes)` when the caller has it already."""
+    groups = review(plan.changes) if groups is None else groups
 
     def render(detail: Detail) -> str:
         out = [f"{PLAN_MARKER}\n### reportgen plan\n\n**{plan.summary()}**\n"]
@@ -187,9 +190,9 @@ def _event_row(event: Event) -> str:
     return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |\n"
 
 
-def plan_summary(plan: Plan, ranks: str = "") -> str:
+def plan_summary(plan: Plan, ranks: str = "", groups: list[Group] | None = None) -> str:
     """The plan for a job summary: the comment's content, with room for more detail."""
-    return plan_comment(plan, ranks, SUMMARY_LIMIT)
+    return plan_comment(plan, ranks, SUMMARY_LIMIT, groups)
 
 
 def write_summary(text: str, path: Path | None, environ: Mapping[str, str]) -> list[Path]:

@@ -100,14 +100,14 @@ def group_text(group: Group) -> str:
     return "\n".join(lines) + "\n"
 
 
-def plan_text(plan: Plan, verbose: bool = False) -> str:
+def plan_text(plan: Plan, verbose: bool = False, groups: list[Group] | None = None) -> str:
     out: list[str] = []
     for change in plan.changes:
         if change.action != "unchanged" or verbose:
             out.append(_line(change) + "\n")
-    groups = [g for g in review(plan.changes) if described(g)]
-    if groups:
-        out.append("\nIn the spec's terms:\n" + "".join(group_text(g) for g in groups))
+    said = [g for g in (review(plan.changes) if groups is None else groups) if described(g)]
+    if said:
+        out.append("\nIn the spec's terms:\n" + "".join(group_text(g) for g in said))
     diffs = [diff(c) for c in plan.changes if shows_diff(c)]
     if verbose:
         out.extend("\n" + text for text in diffs)
@@ -121,10 +121,10 @@ def plan_text(plan: Plan, verbose: bool = False) -> str:
     return "".join(out)
 
 
-def plan_json(plan: Plan) -> str:
+def plan_json(plan: Plan, groups: list[Group] | None = None) -> str:
     said = {
         id(c): None if g.phrases is None else [str(p) for p in g.phrases]
-        for g in review(plan.changes)
+        for g in (review(plan.changes) if groups is None else groups)
         for c in g.changes
     }
     rows = [

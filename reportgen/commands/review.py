@@ -16,13 +16,17 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from reportgen.commands.plan import Change
+from reportgen.commands.build import BuiltView
+from reportgen.commands.plan import Change, Plan
+from reportgen.commands.preview import PreviewOptions, preview
 from reportgen.compile.viewspec import WORKSPACE_TYPE
+from reportgen.preview.diff import BoardMoves
 from reportgen.problems import ReportgenError
 from reportgen.pull.compiled import DocumentProblems
 from reportgen.pull.decompile import Decompiled, LiveView, decompile
 from reportgen.pull.describe import Phrase, describe
 from reportgen.pull.leaderboard import fit
+from reportgen.remote.session import Session
 from reportgen.spec import model as m
 
 Phrases = tuple[Phrase, ...]
@@ -142,3 +146,21 @@ def _when(stamp: str) -> str:
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(dt.timezone.utc)
     return parsed.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def rank_changes(session: Session, views: Sequence[BuiltView], plan: Plan) -> list[BoardMoves]:
+    """The rank moves of every leaderboard the plan changes (`preview --diff`): the runs as
+    W&B's live view ranks them against the ranking the spec makes."""
+    keys = sorted(
+        {
+            c.key
+            for c in plan.changes
+            if c.pending
+            and c.action != "delete"
+            and c.built is not None
+            and isinstance(c.built.origin, m.Leaderboard)
+        }
+    )
+    if not keys:
+        return []
+    return preview(session, views, PreviewOptions(targets=tuple(keys), diff=True)).moves
