@@ -89,9 +89,8 @@ def _measure(argv: list[str], env: dict[str, str], sb: Any) -> dict[str, Any]:
 
 
 def main() -> None:
-    from reportgen.sandbox.bulk import synthetic_runs
-
     from reportgen.sandbox import Sandbox
+    from reportgen.sandbox.bulk import synthetic_runs
 
     with tempfile.TemporaryDirectory() as tmp, Sandbox() as sb:
         root = Path(tmp)
