@@ -17,6 +17,23 @@ from typing import Any
 
 import click
 
+from reportgen.options import (
+    PATHS,
+    STRICT,
+    SUMMARY,
+    Group,
+    color,
+    connect_and_build,
+    epilog,
+    internal_error,
+    preview_options,
+    print_warnings,
+    pull_back_paths,
+    pull_notes,
+    pull_options,
+    remote_options,
+)
+
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_CHANGES = 2
@@ -24,8 +41,6 @@ EXIT_GATE = 3
 EXIT_INTERRUPTED = 130
 
 _verbosity = 0
-# Strings, not click's Path: click would turn an empty argument into "." (this directory).
-PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 
 
 def _more_verbose(ctx: click.Context, param: click.Parameter, value: int) -> int:
@@ -46,7 +61,11 @@ def _verbose_option(func: Any) -> Any:
     )(func)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=Group,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=epilog("reportgen"),
+)
 @click.option(
     "-v", "--verbose", count=True, help="More output; -v also prints tracebacks of internal errors."
 )
@@ -57,7 +76,7 @@ def cli(verbose: int) -> None:
     _verbosity = verbose
 
 
-@cli.command()
+@cli.command(epilog=epilog("validate"))
 @_verbose_option
 @PATHS
 @click.option(
@@ -68,7 +87,7 @@ def cli(verbose: int) -> None:
     default=None,
     help="Output format (default: github inside GitHub Actions, else text).",
 )
-@click.option("--strict", is_flag=True, help="Warnings fail too.")
+@STRICT
 def validate(paths: tuple[str, ...], fmt: str | None, strict: bool) -> int:
     """Check spec files: YAML, schema and semantics. PATHS default to specs/."""
     from reportgen.commands.validate import DEFAULT_PATHS, validate_paths
@@ -76,7 +95,7 @@ def validate(paths: tuple[str, ...], fmt: str | None, strict: bool) -> int:
 
     result = validate_paths([*paths] or list(DEFAULT_PATHS))
     chosen = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
-    out = REPORTERS[chosen](result.problems, _color(sys.stdout))
+    out = REPORTERS[chosen](result.problems, color(sys.stdout))
     if chosen == "text" and not result.problems:
         out = object_listing(result)
     sys.stdout.write(out)
@@ -84,18 +103,25 @@ def validate(paths: tuple[str, ...], fmt: str | None, strict: bool) -> int:
     return EXIT_FAILURE if failed else EXIT_OK
 
 
-@cli.command()
+@cli.command(epilog=epilog("build"))
 @_verbose_option
 @PATHS
 @click.option(
     "-o",
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("build"),
-    show_default=True,
-    help="Directory for the JSON files.",
+    "--output",
+    type=click.Path(file_okay=False, path_type=str),
+    default=None,
+    help="Directory for the JSON files.  [default: build]",
 )
-def build(paths: tuple[str, ...], out: Path) -> int:
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=str),
+    default=None,
+    hidden=True,
+    help="Deprecated spelling of -o/--output.",
+)
+@STRICT
+def build(paths: tuple[str, ...], output: str | None, out: str | None, strict: bool) -> int:
     """Compile specs into the W&B view JSON that apply would send. No credentials needed.
 
     Writes one canonical JSON per object (random ids replaced by stable placeholders,
@@ -103,97 +129,40 @@ def build(paths: tuple[str, ...], out: Path) -> int:
     """
     from reportgen.commands.build import build_views, write_build
     from reportgen.commands.validate import DEFAULT_PATHS
+    from reportgen.options import named_like_format, warn
 
-    views = build_views([*paths] or list(DEFAULT_PATHS))
-    for path in write_build(views, out):
+    if out is not None:
+        warn("build", "--out is deprecated: use -o/--output DIR")
+    directory = output if output is not None else out
+    if directory is not None:
+        named_like_format("build", directory, "directory")
+    views = build_views([*paths] or list(DEFAULT_PATHS), warn=print_warnings, strict=strict)
+    for path in write_build(views, Path(directory or "build")):
         click.echo(str(path))
     return EXIT_OK
 
 
-def _summary_file(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
-    """A summary file whose folder exists, checked before any work is done."""
-    if value is not None and (value.is_dir() or not value.resolve().parent.is_dir()):
-        raise click.BadParameter(f"{value}: not a file in an existing directory")
-    return value
+PLAN_FORMATS = ("text", "json", "markdown")
 
 
-SUMMARY = click.option(
-    "--summary",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    callback=_summary_file,
-    metavar="FILE",
-    help="Also write a Markdown summary to FILE (and append it to $GITHUB_STEP_SUMMARY when set).",
-)
-
-
-def _remote_options(func: Any) -> Any:
-    options = [
-        click.option(
-            "--base-url",
-            default=None,
-            help="W&B server (default: WANDB_BASE_URL, else W&B's cloud).",
-        ),
-        click.option(
-            "--prune", is_flag=True, help="Delete managed views whose key no spec declares."
-        ),
-        click.option(
-            "--target",
-            "targets",
-            multiple=True,
-            metavar="GLOB",
-            help="Only keys matching GLOB (repeatable).",
-        ),
-        click.option(
-            "--concurrency",
-            type=click.IntRange(1, 32),
-            default=6,
-            show_default=True,
-            help="Requests in flight at once.",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def _connect(paths: tuple[str, ...], base_url: str | None) -> tuple[Any, Any]:
-    """Build the views (specs first: their problems come before any network), then connect."""
-    from reportgen.commands.build import build_views
-    from reportgen.commands.validate import DEFAULT_PATHS
-    from reportgen.remote.session import DefaultEntityEnviron, Session, connect, resolve_credentials
-
-    sessions: list[Session] = []
-
-    def session() -> Session:
-        if not sessions:
-            sessions.append(connect(resolve_credentials(base_url)))
-        return sessions[0]
-
-    environ = DefaultEntityEnviron(os.environ, lambda: session().remote.default_entity())
-    views = build_views([*paths] or list(DEFAULT_PATHS), environ)
-    return session(), views
-
-
-@cli.command()
+@cli.command(epilog=epilog("plan", environment=True))
 @_verbose_option
 @PATHS
-@_remote_options
+@remote_options
 @click.option(
     "-f",
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
+    type=click.Choice(PLAN_FORMATS),
     default=None,
     help="Report format; markdown is one pull-request comment.  [default: text]",
 )
 @click.option(
     "-o",
     "--output",
-    type=click.Choice(["text", "json", "markdown"]),
+    metavar="PATH",
     default=None,
-    hidden=True,
-    help="Old spelling of -f/--format.",
+    help="Write the report to this file instead of stdout.",
 )
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (0 none, 1 error)."
@@ -211,6 +180,7 @@ def plan(
     prune: bool,
     targets: tuple[str, ...],
     concurrency: int,
+    strict: bool,
     fmt: str | None,
     output: str | None,
     detailed_exitcode: bool,
@@ -221,12 +191,14 @@ def plan(
     from reportgen.commands import apply as applying
     from reportgen.commands.review import review
     from reportgen.markdown import plan_comment, plan_summary, write_summary
+    from reportgen.options import format_or_output, write_output
     from reportgen.render import plan_json, plan_text
 
-    chosen = fmt or output or "text"
+    fmt, output = format_or_output("plan", fmt, output, PLAN_FORMATS)
+    chosen = fmt or "text"
     if rank_changes and chosen == "json":
         raise click.UsageError("--rank-changes shows Markdown tables: use -f markdown or text")
-    session, views = _connect(paths, base_url)
+    session, views = connect_and_build(paths, base_url, strict)
     options = applying.Options(prune=prune, targets=targets, concurrency=concurrency)
     made, _ = applying.plan(session, views, options)
     ranks = _rank_changes(session, views, made) if rank_changes else ""
@@ -237,7 +209,11 @@ def plan(
         text = plan_json(made, groups)
     else:
         text = plan_text(made, _verbosity > 0, groups) + ("\n" + ranks if ranks else "")
-    sys.stdout.write(text)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_output(output, text)
+        sys.stderr.write(f"reportgen plan: wrote {output} ({made.summary()})\n")
     if summary is not None or os.environ.get("GITHUB_STEP_SUMMARY"):
         write_summary(plan_summary(made, ranks, groups), summary, os.environ)
     return EXIT_CHANGES if detailed_exitcode and made.has_changes else EXIT_OK
@@ -257,10 +233,10 @@ def _rank_changes(session: Any, views: Any, made: Any) -> str:
     return moves_markdown(moves) if moves else ""
 
 
-@cli.command()
+@cli.command(epilog=epilog("apply", environment=True))
 @_verbose_option
 @PATHS
-@_remote_options
+@remote_options
 @click.option(
     "--skip-drifted", is_flag=True, help="Leave views edited in W&B since the last apply alone."
 )
@@ -273,6 +249,7 @@ def apply(
     prune: bool,
     targets: tuple[str, ...],
     concurrency: int,
+    strict: bool,
     skip_drifted: bool,
     continue_on_error: bool,
     dry_run: bool,
@@ -289,7 +266,8 @@ def apply(
                 prune=prune,
                 targets=targets,
                 concurrency=concurrency,
-                fmt="text",
+                strict=strict,
+                fmt=None,
                 output=None,
                 detailed_exitcode=False,
                 rank_changes=False,
@@ -299,7 +277,7 @@ def apply(
     from reportgen.commands import apply as applying
     from reportgen.progress import EventPrinter
 
-    session, views = _connect(paths, base_url)
+    session, views = connect_and_build(paths, base_url, strict)
     options = applying.Options(
         prune=prune,
         targets=targets,
@@ -307,7 +285,7 @@ def apply(
         continue_on_error=continue_on_error,
         concurrency=concurrency,
     )
-    with EventPrinter(sys.stdout, color=_color(sys.stdout), verbose=_verbosity > 0) as printer:
+    with EventPrinter(sys.stdout, color=color(sys.stdout), verbose=_verbosity > 0) as printer:
         outcome = applying.apply(
             session, views, options, on_event=printer.event, on_plan=printer.plan
         )
@@ -319,137 +297,49 @@ def apply(
     return EXIT_FAILURE if outcome.failed else EXIT_OK
 
 
-def _gate(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[Any, ...]:
-    from reportgen.spec.gates import GateError, parse_gate
-
-    try:
-        return tuple(parse_gate(v) for v in values)
-    except GateError as exc:
-        raise click.BadParameter(exc.message, param_hint="--gate") from None
-
-
-@cli.command()
+@cli.command(epilog=epilog("preview", environment=True))
 @_verbose_option
 @PATHS
-@click.option(
-    "--base-url", default=None, help="W&B server (default: WANDB_BASE_URL, else W&B's cloud)."
-)
-@click.option(
-    "--target",
-    "targets",
-    multiple=True,
-    metavar="GLOB",
-    help="Only keys matching GLOB (repeatable).",
-)
-@click.option(
-    "-f", "--format", "fmt",
-    type=click.Choice(["table", "markdown", "csv", "json", "html"]), default="table", show_default=True,
-    help="Output format: a table on a terminal, Markdown, CSV, JSON, or one self-contained HTML page.",
-)  # fmt: skip
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write to this file instead of standard output.",
-)
-@click.option(
-    "--rows",
-    type=click.IntRange(1, 100_000),
-    default=20,
-    show_default=True,
-    help="Rows to show per table.",
-)
-@click.option("--all", "everything", is_flag=True, help="Every matching run (reads them all).")
-@click.option("--strict", is_flag=True, help="Data-check warnings fail too (exit 1).")
-@click.option(
-    "--gate",
-    "gates",
-    multiple=True,
-    metavar="EXPR",
-    callback=_gate,
-    help="A gate for every previewed table, e.g. 'accuracy >= 0.95' (repeatable); exit 3 if one fails.",
-)
-@click.option(
-    "--diff", is_flag=True, help="Also rank the views live on W&B and show the rank moves."
-)
+@preview_options
 def preview(
     paths: tuple[str, ...],
     base_url: str | None,
     targets: tuple[str, ...],
     fmt: str,
-    output: Path | None,
+    output: str | None,
     rows: int,
     everything: bool,
     strict: bool,
     gates: tuple[Any, ...],
     diff: bool,
 ) -> int:
-    """Rank the specs' runs tables from live runs, as W&B's runs table would. PATHS default to specs/."""
+    """Rank the specs' runs tables from live runs, as W&B's runs table would. PATHS default
+    to specs/."""
     from reportgen.commands.preview import PreviewOptions
     from reportgen.commands.preview import preview as run_preview
+    from reportgen.options import write_output
     from reportgen.progress import FetchProgress
-    from reportgen.render import render_preview, write_output
-    from reportgen.reporters import parsable
+    from reportgen.render import preview_outcome, render_preview
 
     if diff and fmt == "csv":
-        raise click.UsageError(
-            "--diff shows rank moves, which CSV cannot hold: use -f markdown or json"
-        )
-    session, views = _connect(paths, base_url)
+        raise click.UsageError("--diff shows rank moves, which CSV cannot hold: use -f markdown")
+    session, views = connect_and_build(paths, base_url, strict)
     options = PreviewOptions(targets, rows, everything, strict, gates, diff)
-    with FetchProgress(sys.stderr, enabled=_color(sys.stderr)) as bar:
+    with FetchProgress(sys.stderr, enabled=color(sys.stderr)) as bar:
         result = run_preview(session, views, options, progress=bar.update)
-    text = render_preview(result, fmt, color=output is None and _color(sys.stdout))
+    text = render_preview(result, fmt, color=output is None and color(sys.stdout))
     if output is not None:
         write_output(output, text)
     else:
         sys.stdout.write(text)
-    if result.problems:
-        sys.stderr.write(parsable(result.problems))
-    if strict and result.problems:
-        return EXIT_FAILURE
-    failed = result.failed_gates
-    if failed:
-        board, gate = failed[0]
-        more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
-        sys.stderr.write(
-            f"reportgen: gate failed: {board.target.kind} {board.target.key!r}: {gate.reason}{more}\n"
-        )
-        return EXIT_GATE
-    return EXIT_OK
+    said, outcome = preview_outcome(result, strict)
+    sys.stderr.write(said)
+    return {"ok": EXIT_OK, "problems": EXIT_FAILURE, "gate": EXIT_GATE}[outcome]
 
 
-@cli.command()
+@cli.command(epilog=epilog("pull", environment=True))
 @_verbose_option
-@click.argument("args", nargs=-1, type=click.Path(path_type=str), metavar="URL... | PATH...")
-@click.option(
-    "--project", metavar="ENTITY/PROJECT", help="Every saved view and report of a project."
-)
-@click.option(
-    "--key",
-    "keys",
-    multiple=True,
-    metavar="KEY",
-    help="Rewrite this object in its spec file with W&B's live state (repeatable).",
-)
-@click.option("--drifted", is_flag=True, help="Rewrite every object edited in W&B since apply.")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="A .yaml file for all objects, or a directory for one file each (default: stdout).",
-)
-@click.option("--force", is_flag=True, help="Overwrite existing output files.")
-@click.option("--strict", is_flag=True, help="Fail if a view holds what specs cannot say.")
-@click.option(
-    "--base-url", default=None, help="W&B server (default: WANDB_BASE_URL, else W&B's cloud)."
-)
-@click.option(
-    "--concurrency", type=click.IntRange(1, 32), default=6, show_default=True,
-    help="Requests in flight at once.",
-)  # fmt: skip
+@pull_options
 def pull(
     args: tuple[str, ...],
     project: str | None,
@@ -471,7 +361,8 @@ def pull(
             raise click.UsageError(
                 "--key/--drifted rewrite spec files in place; drop --project, -o, --force"
             )
-        return _pull_back(args, keys, drifted, strict, base_url, concurrency)
+        failed = pull_back_paths(args, keys, drifted, strict, base_url, concurrency)
+        return EXIT_FAILURE if failed else EXIT_OK
     if not args and not project:
         raise click.UsageError("give W&B URLs, --project ENTITY/PROJECT, --key KEY or --drifted")
     pulling.parse_urls(args)  # bad URLs before credentials
@@ -488,36 +379,11 @@ def pull(
     else:
         for path in pulling.write_pulled(pulled, output, force=force):
             click.echo(str(path))
-    _pull_notes(pulled.unrepresented)
+    pull_notes(pulled.unrepresented)
     return EXIT_OK
 
 
-def _pull_notes(found: list[Any]) -> None:
-    for part, text in found:
-        sys.stderr.write(f"reportgen: {part.kind} {part.key!r} kept {text}\n")
-
-
-def _pull_back(
-    paths: tuple[str, ...],
-    keys: tuple[str, ...],
-    drifted: bool,
-    strict: bool,
-    base_url: str | None,
-    concurrency: int,
-) -> int:
-    from reportgen.commands import apply as applying
-    from reportgen.commands.pull_back import pull_back
-
-    session, views = _connect(paths, base_url)
-    options = applying.Options(concurrency=concurrency)
-    made, _ = applying.plan(session, views, options)
-    result = pull_back(made, keys=keys, drifted=drifted, strict=strict)
-    for line in result.lines():
-        click.echo(line)
-    return EXIT_FAILURE if result.failed else EXIT_OK
-
-
-@cli.command()
+@cli.command(epilog=epilog("schema"))
 def schema() -> int:
     """Print the JSON Schema of spec files (for editors and other tools)."""
     from reportgen.spec.schema import schema_text
@@ -526,7 +392,7 @@ def schema() -> int:
     return EXIT_OK
 
 
-@cli.command()
+@cli.command(epilog=epilog("sandbox"))
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),
@@ -545,6 +411,7 @@ def schema() -> int:
     "--api-key",
     default=None,
     envvar="REPORTGEN_SANDBOX_API_KEY",
+    show_envvar=True,
     help="API key clients must present (default: generated and printed once).",
 )
 @click.option(
@@ -604,35 +471,8 @@ def sandbox(
     return code
 
 
-def _color(stream: object) -> bool:
-    if os.environ.get("NO_COLOR"):
-        return False
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
-
-
-def _log_path() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "reportgen" / "last-error.log"
-
-
 def _internal_error(exc: BaseException) -> int:
-    import traceback
-
-    from reportgen.remote.secrets import redact
-
-    trace = redact("".join(traceback.format_exception(exc)))
-    log = _log_path()
-    try:
-        log.parent.mkdir(parents=True, exist_ok=True)
-        log.write_text(trace, encoding="utf-8")
-        where = f"; traceback in {log}"
-    except OSError:
-        where = ""
-    if _verbosity:
-        sys.stderr.write(trace)
-    first = redact(str(exc).splitlines()[0]) if str(exc) else ""
-    sys.stderr.write(f"reportgen: internal error: {type(exc).__name__}: {first}{where}\n")
+    internal_error(exc, verbose=_verbosity > 0)
     return EXIT_FAILURE
 
 

@@ -7,7 +7,8 @@
 5. plan: nothing left to change (a second apply would write nothing);
 6. preview: the ranked seed leaderboard, and build/preview.html with its curves;
 7. print where to look: on a terminal the sandbox keeps serving the views apply created
-   (a one-time login link opens them in a browser) until Enter; then it stops.
+   (a one-time login link opens them in a browser) until Enter; then it stops, and the
+   demo says how to get `reportgen` on the PATH.
 """
 
 from __future__ import annotations
@@ -77,11 +78,10 @@ def main() -> int:
             f"- {PAGE}: the ranked tables and the training curves, one offline HTML file:"
             f" {PAGE.resolve().as_uri()}"
         )
-        workspace = _leaderboard_url(sb)
-        if sys.stdin.isatty() and workspace:
+        if sys.stdin.isatty() and sys.stdout.isatty():
             print(
                 "- the leaderboard as W&B's URL shows it, served by this sandbox; open this"
-                f" one-time login link in your browser:\n\n    {sb.login_link(workspace)}\n"
+                f" one-time login link in your browser:\n\n    {sb.login_link(_leaderboard_path(sb))}\n"
             )
             try:
                 input("Press Enter to stop the sandbox. ")
@@ -89,19 +89,34 @@ def main() -> int:
                 print()
         print(
             "- the URLs above pointed at this demo's sandbox, which stops now; keep one running"
-            " with `reportgen sandbox` (it prints the two export lines and a login link for a"
+            " with `reportgen sandbox` (it prints the three export lines and a login link for a"
             " browser), or set WANDB_API_KEY to apply to your own W&B"
         )
+    print(f"\n{on_path_line()}")
     return 0
 
 
-def _leaderboard_url(sb: Any) -> str | None:
+def _leaderboard_path(sb: Any) -> str:
     """The path of the seed leaderboard's workspace view in the sandbox."""
     from reportgen.remote.identity import view_name
 
     name = view_name(sb.entity, "image-classification-leaderboard", "project-view", "cifar10")
     nw = name.removeprefix("nw-").removesuffix("-v")
     return f"/{sb.entity}/image-classification-leaderboard?nw={nw}"
+
+
+def on_path_line() -> str:
+    """How to get `reportgen` on the PATH: the line README's quick start ends with."""
+    if sys.prefix == sys.base_prefix:  # not in a virtual environment
+        return "reportgen: `pip install .` puts the `reportgen` command on your PATH"
+    where = (
+        os.path.relpath(sys.prefix) if Path(sys.prefix).is_relative_to(Path.cwd()) else sys.prefix
+    )
+    activate = Path(where) / ("Scripts" if os.name == "nt" else "bin") / "activate"
+    return (
+        f"reportgen is installed in {where}: run `. {activate.as_posix()}` to put the `reportgen`"
+        " command on your PATH (or `pip install .` into an environment of your own)"
+    )
 
 
 if __name__ == "__main__":

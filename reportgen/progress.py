@@ -1,4 +1,8 @@
-"""Apply events on screen: a live progress bar on a terminal, plain lines otherwise."""
+"""Apply events on screen: a live progress bar on a terminal, plain lines otherwise.
+
+Lines come out in plan order (the order of the specs), whatever order the concurrent
+writes finish in: a line waits until the lines before it are out; the bar counts at once.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +33,9 @@ class EventPrinter:
         self.verbose = verbose
         self._progress: Any = None
         self._task: Any = None
+        self._order: dict[int, int] = {}  # id(change) -> its place in the plan
+        self._held: dict[int, Event] = {}
+        self._next = 0
 
     def __enter__(self) -> EventPrinter:
         if self.color:
@@ -53,18 +60,33 @@ class EventPrinter:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        for place in sorted(self._held):  # interrupted: what finished is still shown
+            self._show(self._held.pop(place))
         if self._progress is not None:
             self._progress.stop()
 
     def plan(self, plan: Plan) -> None:
-        """Now that the plan is known, the bar knows how many objects to expect."""
+        """Now that the plan is known, the bar knows how many objects to expect, and the
+        lines their order."""
+        self._order = {id(change): i for i, change in enumerate(plan.changes)}
         if self._progress is not None:
             self._progress.update(self._task, total=len(plan.changes))
 
     def event(self, event: Event) -> None:
-        line = redact(event_line(event))
         if self._progress is not None:
             self._progress.advance(self._task)
+        place = self._order.get(id(event.change))
+        if place is None:
+            self._show(event)
+            return
+        self._held[place] = event
+        while self._next in self._held:
+            self._show(self._held.pop(self._next))
+            self._next += 1
+
+    def _show(self, event: Event) -> None:
+        line = redact(event_line(event))
+        if self._progress is not None:
             style = _STYLES.get(event.outcome)
             self._progress.console.print(
                 line, style=style, markup=False, highlight=False, soft_wrap=True

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -216,16 +215,22 @@ def _moves_json(moves: BoardMoves) -> dict[str, Any]:
     }
 
 
-def write_output(path: Path, text: str) -> None:
-    """Write a file whole or not at all (a temporary name, then renamed into place)."""
-    import os
+def preview_outcome(result: PreviewResult, strict: bool) -> tuple[str, str]:
+    """What preview says on stderr once its output is written, and how it ended: "ok",
+    "problems" (data checks with --strict) or "gate" (a gate failed; its first reason is
+    one line)."""
+    from reportgen.reporters import parsable
 
-    from reportgen.problems import ReportgenError
-
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ReportgenError(f"cannot write {path}: {exc.strerror or exc}") from None
+    text = parsable(result.problems) if result.problems else ""
+    if strict and result.problems:
+        return text, "problems"
+    failed = result.failed_gates
+    if not failed:
+        return text, "ok"
+    board, gate = failed[0]
+    more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+    target = board.target
+    return (
+        text + f"reportgen: gate failed: {target.kind} {target.key!r}: {gate.reason}{more}\n",
+        "gate",
+    )

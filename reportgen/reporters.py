@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from reportgen.problems import Problem
-from reportgen.spec.expand import EnvError, resolve_env
+from reportgen.spec.env import EnvError, resolve_env
 
 if TYPE_CHECKING:
     from reportgen.commands.validate import ValidationResult
@@ -62,11 +62,16 @@ def github(problems: Sequence[Problem], color: bool = False) -> str:
     """GitHub Actions workflow commands: annotations on the pull request's diff."""
     out = []
     for p in _printable_problems(problems):
-        message = p.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        file = p.file.replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
+        file = _github_data(p.file).replace(",", "%2C").replace(":", "%3A")
         position = f"file={file},line={max(p.line, 1)},col={max(p.col, 1)}"
-        out.append(f"::{p.level.value} {position},title={p.code}::{message}\n")
+        out.append(f"::{p.level.value} {position},title={p.code}::{_github_data(p.message)}\n")
     return "".join(out)
+
+
+def _github_data(text: str) -> str:
+    """Escaped as GitHub's workflow commands want: a CR or LF (in a message or in a file
+    name) would otherwise end the annotation and start a line of its own."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def as_json(problems: Sequence[Problem], color: bool = False) -> str:

@@ -294,8 +294,8 @@ def test_api_key_is_never_printed(
 ) -> None:
     """At every verbosity, on success and on each kind of failure."""
     assert run(["-v", "apply", str(specs)]) == 0
-    assert run(["-vv", "plan", str(specs), "-o", "json"]) == 0
-    assert run(["plan", "-vv", str(specs), "-o", "markdown"]) == 0
+    assert run(["-vv", "plan", str(specs), "-f", "json"]) == 0
+    assert run(["plan", "-vv", str(specs), "-f", "markdown"]) == 0
     (specs / "cifar10.yaml").write_text(
         (specs / "cifar10.yaml").read_text().replace("top: 5", "top: 0")
     )
@@ -306,7 +306,7 @@ def test_api_key_is_never_printed(
 
 
 def test_plan_formats(sb: Sandbox, specs: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(["plan", str(specs), "-o", "json"]) == 0
+    assert run(["plan", str(specs), "-f", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["summary"]["create"] == 4 and data["summary"]["changes"] is True
     assert run(["plan", str(specs), "-f", "markdown"]) == 0

@@ -258,10 +258,10 @@ def test_a_nan_seed_makes_its_group_mean_nan() -> None:
 
 
 def test_compiled_seed_leaderboard_is_read_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    """examples/09: the grouping and the mean/std curves compile, and the engine reads them."""
+    """examples/10: the grouping and the mean/std curves compile, and the engine reads them."""
     monkeypatch.setenv("WANDB_ENTITY", "e")
     (built,) = build_views(
-        [Path(__file__).resolve().parents[1] / "examples" / "09-seed-groups.yaml"]
+        [Path(__file__).resolve().parents[1] / "examples" / "10-seed-groups.yaml"]
     )
     view = read_view(built.spec(), built.view_type)
     (rs,) = view.runsets
@@ -302,3 +302,25 @@ def test_groups_are_json_values_not_their_text() -> None:
     )
     sizes = sorted((r.group.n, r.name) for r in ranking.rows if r.group)
     assert sizes == [(1, "1"), (1, "true"), (2, "1")]
+
+
+def test_rank_moves_name_the_new_first_and_runs_entering_and_leaving() -> None:
+    from reportgen.preview.diff import moves_markdown, rank_moves
+
+    runs = [
+        run("a", {"acc": 0.9, "loss": 0.3}),
+        run("b", {"acc": 0.8, "loss": 0.1}),
+        run("c", {"acc": 0.7, "loss": 0.2}),
+    ]
+    by_acc = rank(runset([("summary", "acc", False)]), runs, now=NOW).rows
+    by_loss = rank(runset([("summary", "loss", True)]), runs, now=NOW).rows
+    moves = rank_moves("k", "Board", by_acc, by_loss[:2], top=2)
+    assert (moves.new_first, moves.old_first) == ("b", "a")
+    assert {(m.name, m.kind) for m in moves.moves} == {("b", "up"), ("c", "entered"), ("a", "left")}
+    text = moves_markdown([moves, rank_moves("new", "New board", None, by_loss, top=3)])
+    assert (
+        "**New #1: b** (was a)" in text
+        and "| c | — | 2 | new |" in text
+        and "| a | 1 | — | out |" in text
+    )
+    assert "Not on W&B yet: the top 3 would be" in text and "| b | — | 1 |  |" in text

@@ -46,7 +46,7 @@ from reportgen.spec.refs import RUN_ATTRIBUTES, RUN_STATES, Ref, Section
 VALID = Path(__file__).resolve().parent / "cases" / "valid"
 VALID_TEXTS = [p.read_text(encoding="utf-8") for p in sorted(VALID.iterdir()) if p.is_file()]
 VALID_DATA = [d for t in VALID_TEXTS for d in yaml.safe_load_all(t) if isinstance(d, dict)]
-BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+BREAKS = re.compile("\r\n|[\r\n]")  # lines as editors count them (not U+0085, U+2028, U+2029)
 CODE = re.compile(r"RG\d{3}")
 
 
@@ -444,7 +444,10 @@ def data_refs(draw: st.DrawFn) -> tuple[Ref, str]:
     return Ref(section, ".".join(segments)), f"{section.value}.{text}"
 
 
-STRINGS = st.text(max_size=10).filter(lambda s: not any(0xD800 <= ord(c) < 0xE000 for c in s))
+# No lone surrogates (not Unicode) and no NUL (W&B cannot store it: an error, RG201).
+STRINGS = st.text(max_size=10).filter(
+    lambda s: "\x00" not in s and not any(0xD800 <= ord(c) < 0xE000 for c in s)
+)
 NUMBERS = st.integers(min_value=-(10**12), max_value=10**12) | st.floats(
     allow_nan=False, allow_infinity=False, width=64
 )
@@ -479,12 +482,13 @@ def comparisons(draw: st.DrawFn) -> tuple[Compare, str]:
     value: Any
     if kind in ("data", "run"):
         op = draw(st.sampled_from(["==", "!=", "<=", ">="]))
-        value = draw(VALUES)
+        # '<=' and '>=' against null or a boolean match no run: an error (RG201).
+        value = draw(VALUES if op in ("==", "!=") else NUMBERS | STRINGS)
         value_text, op_text = _value_text(value, draw), op
     elif kind == "state":
         op = draw(st.sampled_from(["==", "!=", "in", "not in"]))
         if op in ("in", "not in"):
-            value = tuple(draw(st.lists(st.sampled_from(RUN_STATES), max_size=3)))
+            value = tuple(draw(st.lists(st.sampled_from(RUN_STATES), min_size=1, max_size=3)))
             value_text = "[" + ", ".join(_value_text(v, draw) for v in value) + "]"
         else:
             value = draw(st.sampled_from(RUN_STATES))
@@ -505,8 +509,8 @@ def comparisons(draw: st.DrawFn) -> tuple[Compare, str]:
         value_text = f"{amount}{unit}"
     else:  # data-list
         op = draw(st.sampled_from(["in", "not in"]))
-        value = tuple(draw(st.lists(VALUES, max_size=4)))
-        comma = "," if value and draw(st.booleans()) else ""
+        value = tuple(draw(st.lists(VALUES, min_size=1, max_size=4)))  # 'in []': an error
+        comma = "," if draw(st.booleans()) else ""
         value_text = "[" + ", ".join(_value_text(v, draw) for v in value) + comma + "]"
         op_text = op if draw(st.booleans()) else op.upper()
     space = st.sampled_from([" ", "  ", "\t", "\n "])

@@ -71,6 +71,22 @@ GENERATED_INVALID: dict[str, bytes] = {
         b"    and config.lr > 0.1'\r\n"
     ),
     "generated-oversized.yaml": _padded(_SEED, MAX_FILE_BYTES + 1),
+    # Positions as editors count lines: U+2028 and U+2029 end a line only for YAML, and
+    # U+0085 (NEL) is refused like the other C1 control characters.
+    "generated-line-separator-title.yaml": (
+        'workspace:\n  key: sep\n  title: "a\u2028b"\n  project: p\n  colums: [x]\n'
+    ).encode(),
+    "generated-line-separator-filter.yaml": (
+        "leaderboard:\n  key: sep\n  title: t\n  project: p\n  metrics: [accuracy max]\n"
+        '  filter: "config.a == \\"x\u2028y\\" and config.b > 1"\n'
+    ).encode(),
+    "generated-paragraph-separator-plain.yaml": (
+        "workspace:\n  key: sep\n  title: a\u2029b\n  project: p\n"
+    ).encode(),
+    "generated-line-separator-comment.yaml": "# a\u2028b\nworkspace:\n  key: k\n".encode(),
+    "generated-nel.yaml": "workspace:\n  key: nel\n  title: a\x85b\n".encode(),
+    # A file name holding CR and LF (GitHub annotations escape them: see below).
+    "generated-name-with\r\nbreaks.yaml": b"workspace: {key: k, title: t}\n",
 }
 
 
@@ -114,12 +130,22 @@ def _relative(problem: Problem, root: Path) -> str:
     return Path(problem.file).resolve().relative_to(root.resolve()).as_posix()
 
 
-def _assert_matches(problems: list[Problem], expected: list[list[Any]], where: str) -> None:
+Entry = list[Any] | dict[str, Any]
+
+
+def _position(entry: Entry) -> list[Any]:
+    """[line, col, code] of an entry: `[line, col, code(, text)]` or `{at: [...], message}`."""
+    return list(entry["at"]) if isinstance(entry, dict) else list(entry[:3])
+
+
+def _assert_matches(problems: list[Problem], expected: list[Entry], where: str) -> None:
     got = [[p.line, p.col, p.code] for p in problems]
-    want = [list(e[:3]) for e in expected]
+    want = [_position(e) for e in expected]
     assert got == want, f"{where}: expected {want}, got:\n{_show(problems)}"
     for problem, entry in zip(problems, expected, strict=True):
-        if len(entry) > 3:
+        if isinstance(entry, dict):  # the exact message
+            assert problem.message == entry["message"], f"{where}: expected exactly:\n{entry}"
+        elif len(entry) > 3:
             assert entry[3] in problem.message, f"{where}: {entry[3]!r} not in:\n{problem}"
 
 
@@ -160,18 +186,18 @@ def test_expectations_and_cases_match_one_to_one() -> None:
 
 def test_there_are_enough_invalid_cases() -> None:
     assert len(INVALID_CASES) >= 60
-    families = {str(entry[2])[:4] for name in EXPECTED for entry in _entries(EXPECTED[name])}
+    families = {str(_position(e)[2])[:4] for name in EXPECTED for e in _entries(EXPECTED[name])}
     assert families >= {"RG00", "RG10", "RG20", "RG30", "RG40", "RG50"}
 
 
-def _entries(expected: list[list[Any]] | dict[str, list[list[Any]]]) -> list[list[Any]]:
+def _entries(expected: list[Entry] | dict[str, list[Entry]]) -> list[Entry]:
     if isinstance(expected, dict):
         return [e for problems in expected.values() for e in problems]
     return expected
 
 
 def test_every_error_code_has_a_case() -> None:
-    codes = {str(e[2]) for name in EXPECTED for e in _entries(EXPECTED[name])}
+    codes = {str(_position(e)[2]) for name in EXPECTED for e in _entries(EXPECTED[name])}
     wanted = {f"RG00{i}" for i in range(1, 10)} - {"RG001"}  # RG001: see the CLI tests
     wanted |= {f"RG10{i}" for i in range(1, 9)} | {"RG201"}
     wanted |= {f"RG30{i}" for i in range(1, 10)} | {"RG401"} | {f"RG50{i}" for i in range(1, 5)}
@@ -387,6 +413,18 @@ def test_cli_github_escapes_file_names(capsys: pytest.CaptureFixture[str], tmp_p
     code, out, _ = _run(capsys, "validate", "--format", "github", str(odd))
     assert code == 1
     assert "a%2Cb%3Ac%25.yaml,line=1,col=12,title=RG102::" in out
+
+
+def test_cli_github_escapes_line_breaks_in_file_names(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """CR or LF in a file name would end the workflow command and start a line of its own."""
+    name = "generated-name-with\r\nbreaks.yaml"
+    (tmp_path / name).write_bytes(GENERATED_INVALID[name])
+    code, out, _ = _run(capsys, "validate", "--format", "github", str(tmp_path / name))
+    assert code == 1
+    assert out.count("\n") == len(out.splitlines()) == 1, out
+    assert "name-with%0D%0Abreaks.yaml,line=1,col=12,title=RG102::" in out
 
 
 def _validate_in_child(*paths: str, timeout: float = 60) -> list[str]:

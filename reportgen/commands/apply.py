@@ -136,7 +136,9 @@ class _Executor:
         for batch in (deletes, writes):
             with ThreadPoolExecutor(max_workers=max(1, self.options.concurrency)) as pool:
                 list(pool.map(self.one, batch))
-        return self.events
+        # Events come in as writes finish; the outcome lists them in plan (spec) order.
+        order = {id(change): i for i, change in enumerate(changes)}
+        return sorted(self.events, key=lambda e: order.get(id(e.change), len(order)))
 
     def one(self, change: Change) -> None:
         if self.stopped:

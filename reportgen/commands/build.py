@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,12 +72,21 @@ class BuiltView:
 
 
 def build_views(
-    paths: Sequence[str | os.PathLike[str]], environ: Mapping[str, str] | None = None
+    paths: Sequence[str | os.PathLike[str]],
+    environ: Mapping[str, str] | None = None,
+    *,
+    warn: Callable[[list[Problem]], None] | None = None,
+    strict: bool = False,
 ) -> list[BuiltView]:
-    """Validate, parse and compile; raise ReportgenError with every problem if any."""
+    """Validate, parse and compile; raise ReportgenError with every problem if any.
+
+    Warnings go to `warn` when the specs are otherwise fine; with `strict` they are errors.
+    """
     result = validate_paths(paths)
-    if not result.ok:
+    if not result.ok or (strict and result.problems):
         raise ReportgenError("the specs have problems", result.problems)
+    if result.problems and warn is not None:
+        warn(result.problems)
     specs = parse_instances(result.instances, environ)
     views: list[BuiltView] = []
     problems: list[Problem] = []

@@ -16,6 +16,7 @@ from reportgen.spec.checks import check
 from reportgen.spec.expand import KINDS, Instance, expand
 from reportgen.spec.files import find_spec_files
 from reportgen.spec.load import load_file
+from reportgen.spec.refs import did_you_mean
 from reportgen.spec.schema import matrix_problems, schema_problems, whole_numbers
 
 DEFAULT_PATHS = (Path("specs"),)
@@ -60,6 +61,7 @@ def validate_paths(paths: Sequence[str | os.PathLike[str]] = DEFAULT_PATHS) -> V
     for file in found.files:
         _validate_file(file, result)
     _check_duplicate_keys(result)
+    _check_leaderboard_blocks(result)
     result.problems = sorted(set(result.problems))
     return result
 
@@ -94,12 +96,14 @@ def _validate_file(path: Path, result: ValidationResult) -> None:
 
 
 def _check_duplicate_keys(result: ValidationResult) -> None:
+    """Keys are unique across all specs, and unique ignoring case: build writes one file per
+    key, and on case-insensitive file systems (macOS, Windows) `A` and `a` are one file."""
     first: dict[str, ObjectRef] = {}
     reported: set[tuple[str, int, int]] = set()
     for instance in result.instances:
         for obj in _objects(instance):
             result.objects.append(obj)
-            seen = first.setdefault(obj.key, obj)
+            seen = first.setdefault(obj.key.lower(), obj)
             if seen is obj:
                 continue
             # A key without ${{ matrix.x }} repeats in every instance: report it once.
@@ -109,8 +113,41 @@ def _check_duplicate_keys(result: ValidationResult) -> None:
             reported.add(position)
             line, col = seen.instance.doc.position(seen.path)
             where = f"{seen.instance.doc.file}:{line}:{col}"
-            msg = f"duplicate key {obj.key!r}: also used at {where}{instance.label}"
+            if seen.key == obj.key:
+                msg = f"duplicate key {obj.key!r}: also used at {where}{instance.label}"
+            else:
+                msg = (
+                    f"key {obj.key!r} differs from {seen.key!r} (at {where}) only in case: "
+                    "build writes one file per key, and macOS and Windows file systems "
+                    f"would take them for one; rename one of them{instance.label}"
+                )
             result.problems.append(instance.doc.problem(obj.path, "RG401", msg))
+
+
+def _check_leaderboard_blocks(result: ValidationResult) -> None:
+    """A report's `- leaderboard: KEY` names a leaderboard (or a variant) among the specs."""
+    kinds = {obj.key: obj.kind for obj in result.objects}
+    boards = [key for key, kind in kinds.items() if kind == "leaderboard"]
+    reported: set[tuple[int, int]] = set()
+    for instance in result.instances:
+        body = instance.data.get("report")
+        blocks = body.get("blocks") if isinstance(body, dict) else None
+        for i, block in enumerate(blocks if isinstance(blocks, list) else []):
+            key = block.get("leaderboard") if isinstance(block, dict) else None
+            if not isinstance(key, str) or kinds.get(key) == "leaderboard":
+                continue
+            path = ("report", "blocks", i, "leaderboard")
+            if instance.doc.position(path) in reported:
+                continue
+            reported.add(instance.doc.position(path))
+            if key in kinds:
+                msg = f"{key!r} is a {kinds[key]}, not a leaderboard: a leaderboard block places a leaderboard or one of its variants"
+            else:
+                hint = did_you_mean(key, boards) or (
+                    "; validate the report together with the spec that declares it"
+                )
+                msg = f"no leaderboard has the key {key!r}{hint}"
+            result.problems.append(instance.doc.problem(path, "RG402", msg + instance.label))
 
 
 def _objects(instance: Instance) -> list[ObjectRef]:

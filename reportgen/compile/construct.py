@@ -40,11 +40,16 @@ class CompileError(ValueError):
 
 
 def expand(specs: Sequence[m.Spec]) -> list[m.View]:
-    """Leaderboards become their workspace and report views; others pass through."""
+    """Leaderboards become their workspace and report views; others pass through. A report's
+    `- leaderboard: KEY` blocks become that leaderboard's runs table and curves."""
+    boards = {spec.key: spec for spec in specs if isinstance(spec, m.Leaderboard)}
     views: list[m.View] = []
     for spec in specs:
         views.extend(leaderboard.views(spec) if isinstance(spec, m.Leaderboard) else [spec])
-    return views
+    try:
+        return [leaderboard.embed(view, boards) for view in views]
+    except KeyError as exc:
+        raise CompileError("RG402", f"no leaderboard has the key {exc.args[0]!r}") from None
 
 
 def compile_view(view: m.View) -> ws.Workspace | wr.Report:
@@ -371,6 +376,8 @@ def compile_block(block: m.Block, report: m.Report) -> Any:
         return wr.Image(url=block.url, caption=block.caption)
     if isinstance(block, m.MarkerBlock):
         return wr.HorizontalRule() if block.kind == "hr" else wr.TableOfContents()
+    if isinstance(block, m.LeaderboardBlock):  # `expand` has embedded it already
+        raise CompileError("RG402", f"leaderboard block {block.key!r} was not resolved")
     if isinstance(block, m.RawBlock):
         return wr.HorizontalRule()  # a placeholder, replaced as for raw panels
     return wr.PanelGrid(

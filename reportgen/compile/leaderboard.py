@@ -12,6 +12,7 @@ and each curve draws the group's mean with a standard-deviation band (`groupAgg:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from reportgen.spec import model as m
@@ -112,3 +113,25 @@ def report(board: m.Leaderboard) -> m.Report:
         m.PanelGrid(runsets=(runset(board, workspace=False),), panels=curve_panels(board))
     )
     return m.Report(**_identity(board), blocks=tuple(blocks))
+
+
+def embedded(board: m.Leaderboard) -> m.PanelGrid:
+    """What `- leaderboard: KEY` places in a report: the leaderboard's runs table (in its
+    own entity and project, wherever the report lives) and its curves."""
+    table = replace(runset(board, workspace=False), entity=board.entity, project=board.project)
+    return m.PanelGrid(runsets=(table,), panels=curve_panels(board))
+
+
+def embed(view: m.View, boards: dict[str, m.Leaderboard]) -> m.View:
+    """A report with each leaderboard block replaced by that leaderboard's panel grid.
+
+    Raises KeyError with the key of a block that names no leaderboard (validation reports
+    that first, RG402)."""
+    if not isinstance(view, m.Report) or not any(
+        isinstance(b, m.LeaderboardBlock) for b in view.blocks
+    ):
+        return view
+    blocks = tuple(
+        embedded(boards[b.key]) if isinstance(b, m.LeaderboardBlock) else b for b in view.blocks
+    )
+    return replace(view, blocks=blocks)

@@ -8,8 +8,12 @@ including the sandbox for trying reportgen without an account.
 
 from __future__ import annotations
 
+import ipaddress
 import netrc
 import os
+import socket
+import time
+import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,10 +22,11 @@ from urllib.parse import urlparse
 
 from reportgen.problems import ReportgenError
 from reportgen.remote.client import Remote, RemoteError, RetryPolicy
-from reportgen.remote.secrets import register_secret
+from reportgen.remote.secrets import redact, register_secret
 
 DEFAULT_BASE_URL = "https://api.wandb.ai"
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
+REACH_BUDGET = 5.0  # seconds to reach the server before saying it cannot be reached
 
 
 @dataclass(frozen=True)
@@ -101,22 +106,18 @@ class Session:
 
 
 def connect(credentials: Credentials, policy: RetryPolicy | None = None) -> Session:
-    """Build one `wandb.Api` (one Viewer request) and wrap its GraphQL transport."""
-    import wandb
-    from wandb.errors import AuthenticationError, CommError, UsageError
+    """Build one `wandb.Api` (one Viewer request) and wrap its GraphQL transport.
+
+    The server is reached first with a plain TCP connection (to the proxy, if one applies),
+    so a closed port or a refused connection is "cannot reach <url>" within seconds rather
+    than a login failure after wandb's 19 s; then signing in goes through the same retry
+    policy as every other request.
+    """
     from wandb_workspaces._graphql import execute_graphql, get_app_url
 
-    try:
-        api = wandb.Api(api_key=credentials.api_key, overrides={"base_url": credentials.base_url})
-    except (AuthenticationError, UsageError, CommError) as exc:
-        raise ReportgenError(
-            f"cannot sign in to {credentials.base_url}: {_first_line(exc)}"
-        ) from None
-    except Exception as exc:
-        # The edge of the program: whatever wandb raises while reading its settings or
-        # reaching the server (pydantic errors for a bad URL, transport failures) is a
-        # one-line failure to connect, not a bug of ours.
-        raise ReportgenError(f"cannot reach {credentials.base_url}: {_first_line(exc)}") from None
+    policy = policy or RetryPolicy()
+    reach(credentials.base_url, policy)
+    api = _sign_in(credentials, policy)
 
     def transport(query: str, variables: Mapping[str, Any]) -> Mapping[str, Any]:
         result: Mapping[str, Any] = execute_graphql(api, query, variables)
@@ -127,6 +128,84 @@ def connect(credentials: Credentials, policy: RetryPolicy | None = None) -> Sess
     return Session(remote=remote, app_url=get_app_url(api).rstrip("/"), default_entity=entity)
 
 
+def _sign_in(credentials: Credentials, policy: RetryPolicy) -> Any:
+    import wandb
+    from wandb.errors import AuthenticationError, CommError, UsageError
+
+    url = credentials.base_url
+    delays = policy.delays()
+    while True:
+        try:
+            return wandb.Api(api_key=credentials.api_key, overrides={"base_url": url})
+        except (AuthenticationError, UsageError, CommError) as exc:
+            cause = classify(exc.__cause__) if exc.__cause__ is not None else None
+            delay = next(delays, None) if cause is not None and cause.retryable else None
+            if delay is None:
+                raise ReportgenError(f"cannot sign in to {url}: {_first_line(exc)}") from None
+            policy.sleep(delay)
+        except Exception as exc:
+            # The edge of the program: whatever wandb raises while reading its settings or
+            # reaching the server (pydantic errors for a bad URL, transport failures) is a
+            # one-line failure to connect, not a bug of ours.
+            raise ReportgenError(f"cannot reach {url}: {_first_line(exc)}") from None
+
+
+def reach(url: str, policy: RetryPolicy, budget: float = REACH_BUDGET) -> None:
+    """Open (and close) a TCP connection to the server, or to the proxy that leads to it,
+    retrying by `policy` for at most `budget` seconds; raise "cannot reach <url>"."""
+    host, port, via = endpoint(url)
+    deadline = time.monotonic() + budget
+    delays = policy.delays()
+    while True:
+        left = deadline - time.monotonic()
+        try:
+            with socket.create_connection((host, port), timeout=max(0.1, min(2.0, left))):
+                return
+        except OSError as exc:
+            delay = next(delays, None)
+            if delay is None or time.monotonic() + delay >= deadline:
+                raise ReportgenError(f"cannot reach {url}{via}: {_why(exc)}{_hint(host)}") from None
+            policy.sleep(delay)
+
+
+def endpoint(url: str) -> tuple[str, int, str]:
+    """(host, port, note) a connection to `url` goes to: its own, or its proxy's as wandb
+    would use it (HTTP(S)_PROXY, NO_PROXY)."""
+    parsed = urlparse(url)
+    host = parsed.hostname or ""
+    proxy = urllib.request.getproxies().get(parsed.scheme)
+    # wandb-core (Go's ProxyFromEnvironment) never sends loopback traffic to a proxy.
+    if proxy and not _loopback(host) and not urllib.request.proxy_bypass(host):
+        through = urlparse(proxy if "://" in proxy else f"http://{proxy}")
+        if through.hostname:
+            default = 443 if through.scheme == "https" else 80
+            return through.hostname, through.port or default, f" (through the proxy {proxy})"
+    return host, parsed.port or (443 if parsed.scheme == "https" else 80), ""
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _why(exc: OSError) -> str:
+    if isinstance(exc, socket.gaierror):
+        return "the host name does not resolve"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, (TimeoutError, socket.timeout)):
+        return "no answer"
+    return exc.strerror or type(exc).__name__
+
+
+def _hint(host: str) -> str:
+    if _loopback(host):
+        return " (is `reportgen sandbox` running? It prints the WANDB_BASE_URL to use)"
+    return " (check WANDB_BASE_URL or --base-url, and the network)"
+
+
 def classify(exc: BaseException) -> RemoteError | None:
     """Map wandb-core's failure to a RemoteError; None for errors that are not W&B's."""
     if not _is_api_failure(exc):
@@ -135,7 +214,8 @@ def classify(exc: BaseException) -> RemoteError | None:
     status = getattr(response, "http_status", 0) or None
     retryable = status is None or status in RETRYABLE_STATUS
     where = f"HTTP {status}" if status else "no response"
-    return RemoteError(f"{_first_line(exc)} ({where})", retryable=retryable)
+    # Server text may echo a request header: it passes the secrets filter here already.
+    return RemoteError(redact(f"{_first_line(exc)} ({where})"), retryable=retryable)
 
 
 def _is_api_failure(exc: BaseException) -> bool:
@@ -145,5 +225,5 @@ def _is_api_failure(exc: BaseException) -> bool:
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
+    text = redact(str(exc).strip())
     return text.splitlines()[0] if text else type(exc).__name__

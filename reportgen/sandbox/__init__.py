@@ -15,6 +15,13 @@ none is counted in the stats, and none ever echoes the key):
   "rate": 1, "seconds": 1, "times": 1}], "seed": 7}``; ``DELETE /_sandbox/faults`` clears.
 * ``GET /_sandbox/settings``, ``PUT /_sandbox/settings``: behaviour switches (see
   ``settings``), e.g. ``{"view_upsert": "insert"}``.
+* ``POST /_sandbox/login?next=<path>``: a one-time login link for a browser, when the
+  sandbox was started with a renderer (see ``pages``): ``{"url": ...}``. Opening it
+  (``GET /_sandbox/login?token=...``, no key) sets a cookie that opens view pages only.
+
+View pages (with a renderer; see ``pages``): ``GET /<entity>/<project>?nw=<id>`` and
+``GET /<entity>/<project>/reports/<slug>--<id>``, the URLs apply prints, and ``GET /``, a
+list of the viewer's views; for a request with the key or a login cookie.
 
 Upsert modes. ``upsertView`` without an ``id`` either updates the project's view of that
 ``name`` (``by-name``, the default; [infer] W&B's upsert by name is unverified) or always

@@ -16,6 +16,7 @@ from reportgen.sandbox.runpage import RunQueries
 from reportgen.sandbox.runs import Runs
 from reportgen.sandbox.settings import Settings
 from reportgen.sandbox.sortindex import SortIndexes
+from reportgen.sandbox.stats import Stats
 from reportgen.sandbox.views import Views
 
 Resolver = Callable[..., Any]
@@ -42,6 +43,7 @@ class Backend:
         viewer: Viewer,
         upload_url: Callable[[int, str], str],
         settings: Settings | None = None,
+        stats: Stats | None = None,
     ) -> Backend:
         """Open (creating if needed) the SQLite file at ``path``."""
         db = Database(path)
@@ -54,7 +56,7 @@ class Backend:
             Projects(db),
             Views(db, viewer, settings),
             Runs(db, viewer, settings, indexes),
-            RunQueries(db, indexes),
+            RunQueries(db, indexes, stats or Stats()),
             upload_url,
             settings,
         )

@@ -38,7 +38,7 @@ from reportgen.sandbox.ids import new_run_name
 from reportgen.sandbox.projects import ensure_project
 from reportgen.sandbox.runs import wrap_config
 from reportgen.sandbox.sortindex import SortIndexes
-from reportgen.sandbox.values import query_map_json
+from reportgen.sandbox.values import query_map_json, record_array_keys
 
 BATCH = 2000
 """Runs per transaction: other requests get the database between batches."""
@@ -92,8 +92,23 @@ def _core(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: _core(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_core(item) for item in value]
+        return _core_list(value)
     return value
+
+
+def _core_list(values: Iterable[Any]) -> list[Any]:
+    """``_core`` of each value; the common cases (numbers, strings) without a call."""
+    return [
+        (int(v) if v.is_integer() and -1e6 < v < 1e6 else v)
+        if v.__class__ is float
+        else v
+        if v.__class__ in _SCALARS
+        else _core(v)
+        for v in values
+    ]
+
+
+_SCALARS = frozenset({int, str, bool, type(None)})
 
 
 def _merge(into: dict[str, Any], row: Mapping[str, Any]) -> None:
@@ -112,15 +127,15 @@ def _history(run: SeedRun, started_ms: int) -> tuple[Any, dict[str, Any]]:
     steps = len(run.history)
     total_ms = round(run.runtime * 1000)
     ms = [total_ms * (step + 1) // steps for step in range(steps)]  # short numbers
-    generated = {
-        "_timestamp": [_core((started_ms + m) / 1000) for m in ms],
-        "_runtime": [_core(m / 1000) for m in ms],
+    generated: dict[str, list[Any]] = {  # a timestamp is never whole below 1e6: no _core
+        "_timestamp": [(started_ms + m) / 1000 for m in ms],
+        "_runtime": [m // 1000 if m % 1000 == 0 else m / 1000 for m in ms],
         "_step": list(range(steps)),
     }
     first = run.history[0] if steps else {}
     same_keys = all(map(first.keys().__eq__, map(methodcaller("keys"), run.history)))
     if same_keys and not any(isinstance(value, dict) for value in first.values()):
-        columns = {key: [_core(row[key]) for row in run.history] for key in first}
+        columns = {key: _core_list([row[key] for row in run.history]) for key in first}
         columns.update(generated)
         summary = {key: values[-1] for key, values in columns.items() if values}
         stored: Any = {COLUMNS: columns} if steps else None
@@ -219,6 +234,9 @@ def _insert(
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             run_rows,
         )
+        for row in run_rows:
+            record_array_keys(conn, "config_q", row[15])
+            record_array_keys(conn, "summary_q", row[16])
         conn.executemany(
             "INSERT INTO run_chunks (run_id, stream, first_line, count, data) "
             "VALUES (?, ?, 0, ?, ?)",
@@ -322,7 +340,7 @@ def _curve(metric: str, final: float, steps: int, noise: list[int], run: int) ->
 def _unique_name(rng: random.Random, taken: set[str]) -> str:
     alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
     while True:
-        name = "".join(rng.choice(alphabet) for _ in range(8))
+        name = "".join(rng.choices(alphabet, k=8))
         if name not in taken:
             taken.add(name)
             return name

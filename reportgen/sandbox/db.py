@@ -24,7 +24,9 @@ from reportgen.sandbox.regex import regex_matches
 SCHEMA_VERSION = "2"
 
 # Version 2 (issue 9): runs carry NaN-free query maps of their config and summary
-# (values.py) and their line counts; run files' lines are stored in chunks (chunks.py).
+# (values.py) and their line counts; run files' lines are stored in chunks (chunks.py);
+# array_keys lists the query-map keys that hold an array in some run (filters on other keys
+# need no array branch, which keeps them on their index).
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS entities (
@@ -59,6 +61,8 @@ CREATE TABLE IF NOT EXISTS run_chunks (
   run_id INTEGER NOT NULL REFERENCES runs(id), stream TEXT NOT NULL,
   first_line INTEGER NOT NULL, count INTEGER NOT NULL, data TEXT NOT NULL,
   PRIMARY KEY (run_id, stream, first_line)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS array_keys (
+  doc TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (doc, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS run_files (
   run_id INTEGER NOT NULL REFERENCES runs(id), name TEXT NOT NULL, content BLOB,
   uploaded INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL,

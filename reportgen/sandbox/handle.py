@@ -171,7 +171,9 @@ class Sandbox:
         try:
             self._api_key = self._api_key or self._remembered_key()
             signer = UploadSigner(self._api_key, self.base_url)
-            self._backend = Backend.open(self.db_path, self.viewer, signer.url, self._settings)
+            self._backend = Backend.open(
+                self.db_path, self.viewer, signer.url, self._settings, self._stats
+            )
             server.app = App(
                 self._backend, self._api_key, signer, self._stats, self._faults, self._pages
             )

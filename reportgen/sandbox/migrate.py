@@ -11,7 +11,7 @@ import json
 import sqlite3
 
 from reportgen.sandbox.chunks import write_lines
-from reportgen.sandbox.values import query_map_json
+from reportgen.sandbox.values import query_map_json, record_array_keys
 
 _NEW_COLUMNS = (
     "config_q TEXT NOT NULL DEFAULT '{}'",
@@ -24,6 +24,8 @@ _CHUNKS = """CREATE TABLE IF NOT EXISTS run_chunks (
   run_id INTEGER NOT NULL REFERENCES runs(id), stream TEXT NOT NULL,
   first_line INTEGER NOT NULL, count INTEGER NOT NULL, data TEXT NOT NULL,
   PRIMARY KEY (run_id, stream, first_line)) WITHOUT ROWID"""
+_ARRAY_KEYS = """CREATE TABLE IF NOT EXISTS array_keys (
+  doc TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (doc, key)) WITHOUT ROWID"""
 
 
 def migrate_v1(conn: sqlite3.Connection) -> None:
@@ -35,15 +37,16 @@ def migrate_v1(conn: sqlite3.Connection) -> None:
     for column in _NEW_COLUMNS:
         if column.split()[0] not in columns:
             conn.execute(f"ALTER TABLE runs ADD COLUMN {column}")
+    conn.execute(_ARRAY_KEYS)
     for run in conn.execute("SELECT id, config, summary FROM runs").fetchall():
+        config_q = query_map_json(json.loads(run["config"]), config=True)
+        summary_q = query_map_json(json.loads(run["summary"]))
         conn.execute(
             "UPDATE runs SET config_q = ?, summary_q = ? WHERE id = ?",
-            (
-                query_map_json(json.loads(run["config"]), config=True),
-                query_map_json(json.loads(run["summary"])),
-                run["id"],
-            ),
+            (config_q, summary_q, run["id"]),
         )
+        record_array_keys(conn, "config_q", config_q)
+        record_array_keys(conn, "summary_q", summary_q)
     conn.execute(_CHUNKS)
     if "run_lines" in tables:
         rows = conn.execute(

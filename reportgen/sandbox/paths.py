@@ -42,6 +42,7 @@ class Access:
     elements: str | None = None  # a table-valued json_each(...) over the array
     encoded: bool = True  # strings carry the query-map escape (values.encode)
     time: bool = False  # createdAt / heartbeatAt: string literals are read as times
+    doc_keys: tuple[tuple[str, str], ...] = ()  # (query-map column, key) it may read
 
 
 def _text(name: str, column: str, time: bool = False) -> Access:
@@ -170,6 +171,7 @@ def _json_access(name: str, doc: str, keys: list[str]) -> Access:
         f"({value})",
         is_array=f"(json_type({doc}, {chosen}) = 'array')",
         elements=f"json_each({doc}, {chosen})",
+        doc_keys=tuple((doc, key) for key in keys),
     )
 
 

@@ -27,6 +27,7 @@ from reportgen.sandbox.db import Database, Row, StoreError
 from reportgen.sandbox.paths import Access, resolve
 from reportgen.sandbox.runquery import Compiled, compile_filter, parse_filters
 from reportgen.sandbox.sortindex import SortIndexes
+from reportgen.sandbox.stats import Stats
 from reportgen.sandbox.values import TIERS, VALUED
 
 _CURSOR = "RunCursor:"
@@ -87,19 +88,27 @@ class Cursor:
 class RunQueries:
     """Filtered, ordered pages and counts of a project's runs."""
 
-    def __init__(self, db: Database, indexes: SortIndexes) -> None:
+    def __init__(self, db: Database, indexes: SortIndexes, stats: Stats) -> None:
         self._db = db
         self._indexes = indexes
+        self._stats = stats
         self._counts: OrderedDict[tuple[Any, ...], int] = OrderedDict()
         self._counts_lock = threading.Lock()
 
+    def _compile(self, filters: str | None) -> Compiled:
+        with self._db.read() as conn:
+            rows = conn.execute("SELECT doc, key FROM array_keys").fetchall()
+        arrays = frozenset((row["doc"], row["key"]) for row in rows)
+        return compile_filter(parse_filters(filters), arrays)
+
     def count(self, project_pk: int, filters: str | None) -> int:
         """``runCount(filters)``: computed once per project, filters and database state."""
-        compiled = compile_filter(parse_filters(filters))
+        compiled = self._compile(filters)
         key = (project_pk, filters or "", self._db.generation())
         with self._counts_lock:
             if key in self._counts:
                 self._counts.move_to_end(key)
+                self._stats.record_count(cached=True)
                 return self._counts[key]
         with self._db.read() as conn:
             for access in compiled.paths:
@@ -108,6 +117,7 @@ class RunQueries:
                 f"SELECT count(*) AS n FROM runs WHERE project_id = ? AND {compiled.sql}",
                 (project_pk, *compiled.params),
             ).fetchone()
+        self._stats.record_count(cached=False)
         with self._counts_lock:
             self._counts[key] = int(row["n"])
             while len(self._counts) > _COUNTS_KEPT:
@@ -124,7 +134,7 @@ class RunQueries:
     ) -> tuple[list[tuple[Row, Cursor]], bool]:
         """Up to ``first`` runs after the cursor ``after``, each with its cursor, and
         whether more follow."""
-        compiled = compile_filter(parse_filters(filters))
+        compiled = self._compile(filters)
         sort = parse_order(order)
         cursor = Cursor.decode(after) if after else None
         limit = None if first is None else max(first, 0)

@@ -21,6 +21,7 @@ does not know) is an error the client sees, not a filter that silently matches n
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Callable
@@ -43,11 +44,17 @@ _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 @dataclass
 class Compiled:
     """A filter as SQL over ``runs``: the condition, its parameters, and the paths every
-    matching run must satisfy a condition on (worth an index)."""
+    matching run must satisfy a condition on (worth an index).
+
+    ``arrays`` are the (query-map column, key) pairs that hold an array in some run: only
+    conditions on those (and on ``tags``) look into array elements, so the others stay
+    plain comparisons that the path's index can answer.
+    """
 
     sql: str = "1"
     params: list[Any] = field(default_factory=list)
     paths: list[Access] = field(default_factory=list)
+    arrays: frozenset[tuple[str, str]] = frozenset()
 
 
 def parse_filters(text: str | None) -> Any:
@@ -57,14 +64,17 @@ def parse_filters(text: str | None) -> Any:
     return parse_json(text, "filters", MAX_FILTER_DEPTH)
 
 
-def compile_filter(flt: Any) -> Compiled:
-    """SQL for a parsed filter document; StoreError names what W&B would refuse."""
-    compiled = Compiled()
-    compiled.sql = _document(flt, compiled, top=True)
+def compile_filter(flt: Any, arrays: frozenset[tuple[str, str]] | None = None) -> Compiled:
+    """SQL for a parsed filter document; StoreError names what W&B would refuse.
+
+    ``arrays`` (default: assume any key may hold an array) as in ``Compiled``.
+    """
+    compiled = Compiled(arrays=frozenset() if arrays is None else arrays)
+    compiled.sql = _document(flt, compiled, top=True, any_array=arrays is None)
     return compiled
 
 
-def _document(flt: Any, out: Compiled, top: bool) -> str:
+def _document(flt: Any, out: Compiled, top: bool, any_array: bool = False) -> str:
     if not isinstance(flt, dict):
         raise StoreError("runs filters must be a JSON object")
     terms = []
@@ -72,7 +82,7 @@ def _document(flt: Any, out: Compiled, top: bool) -> str:
         if key in ("$and", "$or", "$nor"):
             if not isinstance(cond, list) or not cond:
                 raise StoreError(f"{key} takes a non-empty list of filters")
-            subs = [_document(sub, out, top and key == "$and") for sub in cond]
+            subs = [_document(sub, out, top and key == "$and", any_array) for sub in cond]
             joined = (" AND " if key == "$and" else " OR ").join(subs)
             terms.append(f"(NOT ({joined}))" if key == "$nor" else f"({joined})")
         elif key.startswith("$"):
@@ -81,8 +91,16 @@ def _document(flt: Any, out: Compiled, top: bool) -> str:
             access = resolve(key)
             if top:
                 out.paths.append(access)
-            terms.append(_field(access, cond, out.params))
+            arrays = access.elements is not None and (
+                any_array or not access.doc_keys or bool(out.arrays & set(access.doc_keys))
+            )
+            terms.append(_field(access if arrays else _scalar(access), cond, out.params))
     return "(" + " AND ".join(terms) + ")" if terms else "1"
+
+
+def _scalar(access: Access) -> Access:
+    """The access without its array branch (no run holds an array there)."""
+    return dataclasses.replace(access, elements=None, is_array="0")
 
 
 def _field(access: Access, cond: Any, params: list[Any]) -> str:

@@ -22,7 +22,7 @@ from reportgen.sandbox.ids import decode_relay_id, new_run_name, now, run_relay_
 from reportgen.sandbox.projects import ensure_project
 from reportgen.sandbox.settings import Settings
 from reportgen.sandbox.sortindex import SortIndexes
-from reportgen.sandbox.values import query_map_json
+from reportgen.sandbox.values import query_map_json, record_array_keys
 
 STREAMS = {"wandb-history.jsonl": HISTORY, "wandb-events.jsonl": EVENTS, "output.log": OUTPUT}
 SUMMARY_FILE = "wandb-summary.json"
@@ -185,6 +185,9 @@ class Runs:
                 f"UPDATE runs SET {assignments}{revive} WHERE project_id = ? AND name = ?",
                 (*updates.values(), project_pk, name),
             )
+            for doc in ("config_q", "summary_q"):
+                if doc in updates:
+                    record_array_keys(conn, doc, updates[doc])
             if config is not None:
                 self.indexes.ensure_keys(conn, "config", config)
             if summary is not None:
@@ -223,6 +226,7 @@ class Runs:
                 f"UPDATE runs SET {assignments}{state} WHERE id = ?", (*updates.values(), run_pk)
             )
             if summary is not None:
+                record_array_keys(conn, "summary_q", updates["summary_q"])
                 self.indexes.ensure_keys(conn, "summary_metrics", summary)
 
     def entries(self, run_pk: int, stream: str) -> list[Any]:

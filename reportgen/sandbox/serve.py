@@ -33,7 +33,7 @@ def run_foreground(
 ) -> int:
     """Serve until interrupted; 0 after SIGTERM, 130 after Ctrl-C, 1 if it cannot start.
 
-    Prints the base URL and the ``export`` lines a client shell needs. The key is printed
+    Prints the base URL and the ``export`` lines a client shell needs (URL, key, entity). The key is printed
     there only: the request log never contains it. ``faults`` (e.g. from ``parse_fault``)
     are active from the first request, drawn from ``fault_seed``; they are listed on stderr.
     ``view_upsert`` (``"by-name"`` or ``"insert"``) is what ``upsertView`` without an id does;
@@ -72,7 +72,8 @@ def run_foreground(
     try:
         print(f"W&B sandbox at {sandbox.base_url} (entity {sandbox.entity!r}, data in {path})")
         print(f"export WANDB_BASE_URL={sandbox.base_url}")
-        print(f"export WANDB_API_KEY={sandbox.api_key}", flush=True)
+        print(f"export WANDB_API_KEY={sandbox.api_key}")
+        print(f"export WANDB_ENTITY={sandbox.entity}", flush=True)
         if view_upsert != UPSERT_BY_NAME:
             print(f"upsertView without an id: {view_upsert}", file=sys.stderr, flush=True)
         if renderer is not None:

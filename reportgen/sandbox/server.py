@@ -65,6 +65,8 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(response)
         elapsed = (time.perf_counter() - started) * 1000
+        if response.label:
+            self.server.app.stats.record_time(response.label, elapsed / 1000)
         status = str(response.status)
         if response.drop:  # status 0: dropped unanswered; else executed, then the answer lost
             status = f"{status}, response dropped" if response.status else "dropped"

@@ -10,6 +10,10 @@ GraphQL mutations and nothing else. Run logging outside GraphQL has its own kind
 Injected faults are counted per operation and action (``latency``, ``429``, ``500``, ``drop``,
 ``drop_after``), and ``latency_seconds`` adds up the delay the sandbox actually slept, so a
 test can check that latency was applied without timing anything itself.
+
+``server_seconds`` adds up, per operation, the time from reading a request to having sent the
+answer (injected latency included): what benchmarks report as server time. ``run_counts``
+says how often ``runCount``/``totalCount`` was computed and how often it came from the cache.
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ class Stats:
             self._kinds: Counter[str] = Counter()
             self._faults: Counter[tuple[str, str]] = Counter()
             self._delays: dict[str, float] = {}
+            self._seconds: dict[str, float] = {}
+            self._counts: Counter[str] = Counter()
 
     def record(self, name: str, kind: str) -> None:
         """Count one request: ``name`` is the operation (or endpoint) name, ``kind`` its kind."""
@@ -58,6 +64,16 @@ class Stats:
             self._faults[(name, "latency")] += 1
             self._delays[name] = self._delays.get(name, 0.0) + seconds
 
+    def record_time(self, name: str, seconds: float) -> None:
+        """Add the time one request of operation ``name`` took to serve."""
+        with self._lock:
+            self._seconds[name] = self._seconds.get(name, 0.0) + seconds
+
+    def record_count(self, cached: bool) -> None:
+        """Count one run count: served from the cache, or computed."""
+        with self._lock:
+            self._counts["cached" if cached else "computed"] += 1
+
     def snapshot(self) -> dict[str, Any]:
         """A JSON-ready copy::
 
@@ -66,7 +82,9 @@ class Stats:
          "write_operations": {"UpsertView2": 1},
          "kinds": {"query": 4, "mutation": 1, "file_stream": 2, "upload": 2},
          "faults": {"Viewer": {"500": 1, "latency": 2}},
-         "latency_seconds": {"Viewer": 0.04}}
+         "latency_seconds": {"Viewer": 0.04},
+         "server_seconds": {"Viewer": 0.043, "UpsertView2": 0.002, ...},
+         "run_counts": {"computed": 1, "cached": 4}}
         """
         with self._lock:
             faults: dict[str, dict[str, int]] = {}
@@ -81,4 +99,9 @@ class Stats:
                 "kinds": dict(sorted(self._kinds.items())),
                 "faults": faults,
                 "latency_seconds": {k: round(v, 6) for k, v in sorted(self._delays.items())},
+                "server_seconds": {k: round(v, 6) for k, v in sorted(self._seconds.items())},
+                "run_counts": {
+                    "computed": self._counts["computed"],
+                    "cached": self._counts["cached"],
+                },
             }

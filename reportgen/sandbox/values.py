@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import json
 import math
+import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
@@ -81,11 +82,21 @@ def flatten(doc: Mapping[str, Any], config: bool = False) -> dict[str, Any]:
         value = doc[key]
         if config and isinstance(value, dict) and "value" in value:
             value = value["value"]
-        if config and key == INTERNAL_CONFIG:
+        cls = value.__class__
+        if (
+            cls in _PLAIN
+            or (cls is float and value - value == 0)
+            or (cls is str and not value.startswith(MARK))
+        ):
+            out[key] = value  # the common case, kept as it is (finite numbers, ...)
+        elif config and key == INTERNAL_CONFIG:
             out[key] = encode(value)
-            continue
-        _walk(out, key, value)
+        else:
+            _walk(out, key, value)
     return out
+
+
+_PLAIN = frozenset({int, bool, type(None)})
 
 
 def _walk(out: dict[str, Any], path: str, value: Any) -> None:
@@ -100,6 +111,19 @@ def _walk(out: dict[str, Any], path: str, value: Any) -> None:
 def query_map_json(doc: Mapping[str, Any], config: bool = False) -> str:
     """``flatten`` as JSON text (never NaN: SQLite reads it)."""
     return json.dumps(flatten(doc, config), allow_nan=False, separators=(",", ":"))
+
+
+def record_array_keys(conn: sqlite3.Connection, doc: str, query_map: str) -> None:
+    """Remember which keys of a query map (column ``doc``) hold arrays (table array_keys)."""
+    for key in array_keys(query_map):
+        conn.execute("INSERT OR IGNORE INTO array_keys (doc, key) VALUES (?, ?)", (doc, key))
+
+
+def array_keys(query_map: str) -> list[str]:
+    """The keys of a query map (JSON text) whose value is an array."""
+    if "[" not in query_map:
+        return []
+    return [key for key, value in json.loads(query_map).items() if isinstance(value, list)]
 
 
 def denan(value: Any) -> Any:

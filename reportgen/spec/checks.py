@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
-from reportgen.problems import Problem
+from reportgen.problems import Level, Problem
+from reportgen.spec.board_checks import seed_groups_and_gates
 from reportgen.spec.expand import Instance, reported_references
-from reportgen.spec.filters import BoolOp, FilterError, Node, check_nesting, parse_filter
-from reportgen.spec.gates import GateError, parse_gate
+from reportgen.spec.filters import BoolOp, FilterError, Node, check_nesting, parse_filter, walk
 from reportgen.spec.load import JsonPath
 from reportgen.spec.refs import (
     LIBRARY_RENAMES,
@@ -25,11 +26,11 @@ from reportgen.spec.refs import (
     Section,
     parse_ref,
     parse_whole_ref,
+    prefix_typo,
+    prefix_typo_message,
 )
 
 SORT_DIRECTIONS = ("asc", "desc")
-# Run attributes a leaderboard's seed groups may group by (W&B groups runs by these too).
-GROUPING_ATTRIBUTES = ("group", "job_type", "sweep", "user", "host", "state")
 GOALS = ("max", "min")
 WORKSPACE_COLUMN_KEYS = ("pinned",)
 AXIS_PANELS = {"scatter": ("x", "y", "z")}
@@ -110,13 +111,24 @@ class _Checker:
         self.problems: list[Problem] = []
 
     def add(
-        self, path: JsonPath, code: str, message: str, offset: int | None = None, key: bool = False
+        self,
+        path: JsonPath,
+        code: str,
+        message: str,
+        offset: int | None = None,
+        key: bool = False,
+        level: Level = Level.ERROR,
     ) -> None:
         if offset is not None:
             offset = self.instance.template_offset(path, offset)
-        self.problems.append(
-            self.doc.problem(path, code, message + self.label, offset=offset, key=key)
-        )
+        problem = self.doc.problem(path, code, message + self.label, offset=offset, key=key)
+        self.problems.append(problem if level is Level.ERROR else replace(problem, level=level))
+
+    def typo(self, text: str, path: JsonPath, start: int = 0) -> None:
+        """A bare name that reads like a misspelt prefix (`cfg.lr`): a warning (RG312)."""
+        found = prefix_typo(text, start)
+        if found is not None:
+            self.add(path, "RG312", prefix_typo_message(*found), start, level=Level.WARNING)
 
     # kinds
 
@@ -164,6 +176,7 @@ class _Checker:
             except RefError as exc:
                 self.add(where, "RG301", exc.message, exc.offset)
                 continue
+            self.typo(text, where)
             if ref.section is not Section.SUMMARY:
                 self.add(
                     where,
@@ -181,12 +194,7 @@ class _Checker:
         )
         for i, text in _strings(body.get("columns")):
             self.ref(text, (*path, "columns", i))
-        self.seed_groups(body, path)
-        gates = body.get("gate")
-        if isinstance(gates, str):
-            self.gate(gates, (*path, "gate"))
-        for i, text in _strings(gates):
-            self.gate(text, (*path, "gate", i))
+        seed_groups_and_gates(self, body, path)
         curves = body.get("curves")
         if isinstance(curves, dict):
             self.history_key(curves.get("x"), (*path, "curves", "x"), axis=True)
@@ -199,29 +207,6 @@ class _Checker:
                     self.depth(BoolOp("and", (base, extra)), where, combined=True)
 
     # parts
-
-    def seed_groups(self, body: dict[str, Any], path: JsonPath) -> None:
-        """`group_by` names config keys or grouping run attributes; `min_group_size` needs it."""
-        for i, text in _strings(body.get("group_by")):
-            where = (*path, "group_by", i)
-            ref = self.ref(text, where)
-            if ref is None or ref.section is Section.CONFIG:
-                continue
-            if ref.section is Section.SUMMARY or ref.name not in GROUPING_ATTRIBUTES:
-                allowed = ", ".join(f"run.{a}" for a in GROUPING_ATTRIBUTES)
-                msg = f"seed groups group by config keys or {allowed}, not {ref}"
-                self.add(where, "RG304", msg, 0)
-        if "min_group_size" in body and "group_by" not in body:
-            msg = (
-                "min_group_size applies to seed groups: add group_by (the config keys but the seed)"
-            )
-            self.add((*path, "min_group_size"), "RG312", msg, key=True)
-
-    def gate(self, text: str, path: JsonPath) -> None:
-        try:
-            parse_gate(text)
-        except GateError as exc:
-            self.add(path, "RG202", exc.message, exc.offset)
 
     def view_name(self, title: Any, path: JsonPath, *, leaderboard: bool = False) -> None:
         """A title that becomes a workspace view's name (RG309)."""
@@ -299,6 +284,7 @@ class _Checker:
         except RefError as exc:
             self.add(path, "RG302", exc.message, exc.offset)
             return
+        self.typo(text, path)
         if ref.section is Section.RUN and not ref.attribute.sortable:
             self.add(path, "RG304", f"runs cannot be sorted by {ref}", 0)
         elif ref in seen:
@@ -334,10 +320,13 @@ class _Checker:
 
     def ref(self, text: str, path: JsonPath, *, key: bool = False) -> Ref | None:
         try:
-            return parse_whole_ref(text)
+            ref = parse_whole_ref(text)
         except RefError as exc:
             self.add(path, "RG301", exc.message, None if key else exc.offset, key=key)
             return None
+        if not key:
+            self.typo(text, path)
+        return ref
 
     def filter(self, text: Any, path: JsonPath) -> Node | None:
         if not isinstance(text, str):
@@ -347,6 +336,8 @@ class _Checker:
         except FilterError as exc:
             self.add(path, "RG201", exc.message, exc.offset)
             return None
+        for comparison in walk(tree):
+            self.typo(text, path, comparison.start)
         return tree if self.depth(tree, path) else None
 
     def depth(self, tree: Node, path: JsonPath, *, combined: bool = False) -> bool:

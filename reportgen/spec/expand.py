@@ -1,53 +1,32 @@
-"""Matrix stamping and `${...}` substitution.
+"""Matrix stamping and the checks of `${{ matrix.x }}` and `${VAR}` references.
 
 A document with `matrix:` becomes one instance per combination of values: every string
-in it has `${{ matrix.NAME }}` (optionally `| slug`, `| lower`, `| upper`) replaced. The
-instance keeps the document's shape, so positions of its values are the template's.
+in it has `${{ matrix.NAME }}` (optionally `| slug`, `| lower`, `| upper`) replaced
+(`reportgen.spec.stamp`; in filters a value is a literal, never syntax). The instance
+keeps the document's shape, so positions of its values are the template's.
 
-`${VAR}` and `${VAR:-default}` read the environment, in `entity` and `project` only; they
-are resolved when a spec is built (`resolve_env`), not when it is validated, so specs
-validate on machines without credentials. A variable whose name looks like it holds a
-secret (`WANDB_API_KEY`, `GITHUB_TOKEN`, ...) is refused: its value would end up in view
-names, plans and build files.
+`${VAR}` and `${VAR:-default}` read the environment, in `entity` and `project` only
+(`reportgen.spec.env`); they are resolved when a spec is built, not when it is validated,
+so specs validate on machines without credentials.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-import os
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from reportgen.problems import Problem
+from reportgen.spec.env import ENV_BODY, ENV_REF, env_field_problems
 from reportgen.spec.load import Document, JsonPath
+from reportgen.spec.stamp import MATRIX_BODY, MATRIX_REF, TRANSFORMS, stamp, whole_value
 
 MAX_COMBINATIONS = 256
 KINDS = ("workspace", "report", "leaderboard")
 ENV_FIELDS = ("entity", "project")
-
-_MATRIX_REF = re.compile(r"\$\{\{(.*?)\}\}")
-_MATRIX_BODY = re.compile(r"^\s*matrix\.([A-Za-z_][A-Za-z0-9_]*)\s*(?:\|\s*([a-z]+)\s*)?$")
-_ENV_REF = re.compile(r"\$\{(?!\{)([^}]*)\}")
-_ENV_BODY = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$")
-# Name segments (split at '_' and at camelCase humps, compared case-insensitively) that mark
-# an environment variable as a secret. Whole segments, so MONKEY or TOKENIZER pass.
-SECRET_WORDS = frozenset(
-    {
-        *("KEY", "KEYS", "APIKEY", "ACCESSKEY", "PRIVATEKEY", "SECRETKEY"),
-        *("TOKEN", "TOKENS", "AUTHTOKEN", "SECRET", "SECRETS"),
-        *("PASSWORD", "PASSWORDS", "PASSWD", "PASS", "PASSPHRASE"),
-        *("CREDENTIAL", "CREDENTIALS", "CREDS", "AUTH"),
-    }
-)
-_SEGMENT = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
-TRANSFORMS = {
-    "slug": lambda v: re.sub(r"[^a-z0-9]+", "-", v.lower()).strip("-"),
-    "lower": str.lower,
-    "upper": str.upper,
-}
+FILTER_KEY = "filter"  # filter strings: matrix values become literals (stamp)
 
 
 @dataclass
@@ -69,16 +48,8 @@ class Instance:
                 return offset
         if not self.bindings or not isinstance(template, str):
             return offset
-        shift = 0  # stamped length minus template length, so far
-        for match in _MATRIX_REF.finditer(template):
-            start = match.start() + shift
-            if offset < start:
-                break
-            rendered = len(_render(match.group(1), self.bindings))
-            if offset < start + rendered:
-                return match.start()
-            shift += rendered - len(match.group())
-        return offset - shift
+        in_filter = bool(path) and path[-1] == FILTER_KEY
+        return stamp(template, self.bindings, in_filter=in_filter).template_offset(offset)
 
     @property
     def label(self) -> str:
@@ -115,7 +86,14 @@ def expand(doc: Document) -> tuple[list[Instance], list[Problem]]:
     if rows is None or problems:
         return [], problems
     body = {k: v for k, v in data.items() if k != "matrix"}
-    return [Instance(doc, _substitute(body, row), row) for row in rows], problems
+    instances: list[Instance] = []
+    for row in rows:
+        refused: list[tuple[JsonPath, int, str]] = []
+        instances.append(Instance(doc, _substitute(body, row, (), refused), row))
+        for path, offset, message in refused:
+            problem = doc.problem(path, "RG502", message + instances[-1].label, offset=offset)
+            problems.append(problem)
+    return instances, problems
 
 
 def _variables(matrix: Any) -> list[str]:
@@ -182,8 +160,8 @@ def _template_problems(
 def _string_problems(
     doc: Document, text: str, path: JsonPath, names: set[str]
 ) -> Iterator[Problem]:
-    for match in _MATRIX_REF.finditer(text):
-        body = _MATRIX_BODY.match(match.group(1))
+    for match in MATRIX_REF.finditer(text):
+        body = MATRIX_BODY.match(match.group(1))
         if body is None:
             msg = (
                 "malformed matrix reference; write ${{ matrix.NAME }} or ${{ matrix.NAME | slug }}"
@@ -196,105 +174,46 @@ def _string_problems(
         elif body.group(2) and body.group(2) not in TRANSFORMS:
             msg = f"unknown transform {body.group(2)!r}; use slug, lower or upper"
             yield doc.problem(path, "RG502", msg, offset=match.start())
-    stripped = _MATRIX_REF.sub(lambda m: " " * len(m.group()), text)
-    in_env_field = len(path) == 2 and path[0] in KINDS and path[1] in ENV_FIELDS
-    for match in _ENV_REF.finditer(stripped):
-        well_formed = _ENV_BODY.match(match.group(1)) is not None
-        if not in_env_field:
-            # ${run:displayName} in a legend is W&B's template, not ours: leave it alone.
-            if well_formed:
-                msg = "environment references (${VAR}) work only in entity and project"
-                yield doc.problem(path, "RG503", msg, offset=match.start())
-        elif not well_formed:
-            msg = "malformed environment reference; write ${VAR} or ${VAR:-default}"
-            yield doc.problem(path, "RG502", msg, offset=match.start())
-        else:
-            name = match.group(1).split(":-", 1)[0]
-            word = secret_word(name)
-            if word is not None:
-                yield doc.problem(path, "RG503", _secret_message(name, word), offset=match.start())
+    stripped = MATRIX_REF.sub(lambda m: " " * len(m.group()), text)
+    if len(path) == 2 and path[0] in KINDS and path[1] in ENV_FIELDS:
+        for offset, code, message in env_field_problems(stripped):
+            yield doc.problem(path, code, message, offset=offset)
+        return
+    for match in ENV_REF.finditer(stripped):
+        # ${run:displayName} in a legend is W&B's template, not ours: leave it alone.
+        if well_formed_env(match.group(1)):
+            msg = "environment references (${VAR}) work only in entity and project"
+            yield doc.problem(path, "RG503", msg, offset=match.start())
+
+
+def well_formed_env(body: str) -> bool:
+    return ENV_BODY.fullmatch(body) is not None
 
 
 def reported_references(text: str) -> list[tuple[int, int]]:
     """Spans of the references that `expand` reports in a template string outside entity and
     project: every `${{ ... }}` of a document without a matrix (RG501, RG502) and every
     well-formed `${VAR}` (RG503). Other checks leave these characters alone."""
-    spans = [m.span() for m in _MATRIX_REF.finditer(text)]
-    stripped = _MATRIX_REF.sub(lambda m: " " * len(m.group()), text)
-    spans += [m.span() for m in _ENV_REF.finditer(stripped) if _ENV_BODY.match(m.group(1))]
+    spans = [m.span() for m in MATRIX_REF.finditer(text)]
+    stripped = MATRIX_REF.sub(lambda m: " " * len(m.group()), text)
+    spans += [m.span() for m in ENV_REF.finditer(stripped) if well_formed_env(m.group(1))]
     return sorted(spans)
 
 
-def secret_word(name: str) -> str | None:
-    """The segment that makes an environment variable's name look secret, or None:
-    `WANDB_API_KEY` -> 'KEY', `apiToken` -> 'Token', `MONKEY` -> None."""
-    for part in name.split("_"):
-        for match in _SEGMENT.finditer(part):
-            if match.group().upper() in SECRET_WORDS:
-                return match.group()
-    return None
-
-
-def _secret_message(name: str, word: str) -> str:
-    return (
-        f"environment variable {name} looks like a secret ({word!r} in its name): reportgen "
-        "would print its value in view names, plans and build files; read entity and project "
-        "from variables that hold nothing else"
-    )
-
-
-def _substitute(value: Any, row: Mapping[str, Any]) -> Any:
+def _substitute(
+    value: Any, row: Mapping[str, Any], path: JsonPath, refused: list[tuple[JsonPath, int, str]]
+) -> Any:
     if isinstance(value, dict):
-        return {k: _substitute(v, row) for k, v in value.items()}
+        return {k: _substitute(v, row, (*path, k), refused) for k, v in value.items()}
     if isinstance(value, list):
-        return [_substitute(v, row) for v in value]
+        return [_substitute(v, row, (*path, i), refused) for i, v in enumerate(value)]
     if isinstance(value, str) and "${{" in value:
-        whole = _MATRIX_REF.fullmatch(value)
-        if whole:
-            body = _MATRIX_BODY.match(whole.group(1))
-            if body and not body.group(2):
-                return row[body.group(1)]
-        return _MATRIX_REF.sub(lambda m: _render(m.group(1), row), value)
+        in_filter = bool(path) and path[-1] == FILTER_KEY
+        if not in_filter:
+            whole = whole_value(value, row)
+            if whole is not None:
+                return whole
+        stamped = stamp(value, row, in_filter=in_filter)
+        refused.extend((path, offset, message) for offset, message in stamped.refused)
+        return stamped.text
     return value
-
-
-def _render(body: str, row: Mapping[str, Any]) -> str:
-    match = _MATRIX_BODY.match(body)
-    assert match is not None  # checked by _template_problems before substitution
-    value = row[match.group(1)]
-    text = _scalar_text(value)
-    transform = match.group(2)
-    return TRANSFORMS[transform](text) if transform else text
-
-
-def _scalar_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-class EnvError(ValueError):
-    def __init__(self, message: str, offset: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.offset = offset
-
-
-def resolve_env(text: str, environ: Mapping[str, str] | None = None) -> str:
-    """Replace `${VAR}` / `${VAR:-default}`; an unset variable without default is an error."""
-    env = os.environ if environ is None else environ
-
-    def replace(match: re.Match[str]) -> str:
-        body = _ENV_BODY.match(match.group(1))
-        if body is None:
-            raise EnvError("malformed environment reference", match.start())
-        name, default = body.group(1), body.group(2)
-        word = secret_word(name)
-        if word is not None:
-            raise EnvError(_secret_message(name, word), match.start())
-        value = env.get(name) or default
-        if value is None:
-            raise EnvError(f"environment variable {name} is not set", match.start())
-        return value
-
-    return _ENV_REF.sub(replace, text)

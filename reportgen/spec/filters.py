@@ -26,12 +26,24 @@ import re
 from dataclasses import dataclass
 from typing import TypeAlias
 
+from reportgen.spec.literals import (
+    NUL_MESSAGE,
+    NUMBER,
+    FilterError,
+    Scalar,
+    continues_name,
+    is_iso_date,
+    number,
+    unescape,
+)
 from reportgen.spec.refs import RUN_STATES, Ref, RefError, Section, did_you_mean, parse_ref
 
-Scalar: TypeAlias = str | int | float | bool | None
+__all__ = ["BoolOp", "Compare", "FilterError", "Node", "Scalar", "Value", "parse_filter", "walk"]
 Value: TypeAlias = Scalar | tuple[Scalar, ...]
 
 COMPARISONS = ("==", "!=", "<=", ">=")
+# Operators written the other way round (or as in other languages), and what they mean.
+MISSPELLED = {"=!": "!=", "=<": "<=", "=>": ">=", "<>": "!="}
 MAX_PARENTHESES = 32  # nesting depth; the parser recurses once per level
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -62,16 +74,6 @@ class BoolOp:
 Node: TypeAlias = Compare | BoolOp
 
 
-class FilterError(ValueError):
-    """A malformed expression; `offset` indexes the offending character of the text."""
-
-    def __init__(self, message: str, offset: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.offset = offset
-
-
-_NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)([a-zA-Z]+)")
 _WORD = re.compile(r"[A-Za-z_]+")
 
@@ -215,6 +217,8 @@ class _Parser:
         if two in COMPARISONS:
             self.i += 2
             return two
+        if two in MISSPELLED:
+            raise FilterError(f"{two!r} is not an operator; did you mean {MISSPELLED[two]!r}?", i)
         one = text[i : i + 1]
         if one in ("<", ">"):
             raise FilterError(
@@ -242,12 +246,12 @@ class _Parser:
             raise FilterError("expected a value, found the end of the expression", i)
         if text[i] in "\"'":
             return self.string()
-        number = _NUMBER.match(text, i)
-        if number and not _continues_name(text, number.end()):
-            self.i = number.end()
-            return _number(number.group(), i)
+        literal = NUMBER.match(text, i)
+        if literal and not continues_name(text, literal.end()):
+            self.i = literal.end()
+            return number(literal.group(), i)
         word = _WORD.match(text, i)
-        if word and not _continues_name(text, word.end()):
+        if word and not continues_name(text, word.end()):
             lowered = word.group().lower()
             if lowered in ("true", "false", "null"):
                 self.i = word.end()
@@ -266,20 +270,29 @@ class _Parser:
             if text[i] == "\\":
                 i += 2
                 continue
+            if text[i] == "\x00":
+                raise FilterError(NUL_MESSAGE, i)
             if text[i] == quote:
                 self.i = i + 1
-                return _unescape(text[start + 1 : i], start)
+                return unescape(text[start + 1 : i], start)
             i += 1
         raise FilterError("unterminated string", start)
 
     def list_value(self) -> tuple[Scalar, ...]:
         if self.i >= len(self.text) or self.text[self.i] != "[":
             raise FilterError("expected '[' to start a list", self.i)
+        open_at = self.i
         self.i += 1
         items: list[Scalar] = []
         while True:
             self.skip()
             if self.i < len(self.text) and self.text[self.i] == "]":
+                if not items:
+                    raise FilterError(
+                        "an empty list: 'in []' matches no run and 'not in []' every run; "
+                        "list at least one value",
+                        open_at,
+                    )
                 self.i += 1
                 return tuple(items)
             items.append(self.scalar())
@@ -302,71 +315,25 @@ class _Parser:
         return round(seconds)
 
 
-def _number(literal: str, at: int) -> int | float:
-    """A JSON number: W&B stores filters as JSON, which has no infinities and (here) no
-    integers longer than Python converts."""
-    try:
-        value = float(literal) if any(c in literal for c in ".eE") else int(literal)
-    except ValueError:
-        raise FilterError("number too long", at) from None
-    if not math.isfinite(value):
-        raise FilterError("number out of range", at)
-    return value
-
-
-def _continues_name(text: str, end: int) -> bool:
-    return end < len(text) and (text[end].isalnum() or text[end] in "_.-/")
-
-
-_ESCAPES = {
-    "\\": "\\",
-    '"': '"',
-    "'": "'",
-    "n": "\n",
-    "t": "\t",
-    "r": "\r",
-    "/": "/",
-    "b": "\b",
-    "f": "\f",
-}
-_HEX4 = re.compile(r"[0-9a-fA-F]{4}")
-
-
-def _unescape(body: str, start: int) -> str:
-    r"""Decode backslash escapes as JSON does: \\ \" \' \n \t \r \b \f \/ and \uXXXX (a
-    surrogate pair is one character)."""
-    out: list[str] = []
-    i = 0
-    while i < len(body):
-        ch = body[i]
-        if ch != "\\":
-            out.append(ch)
-            i += 1
-            continue
-        code = body[i + 1 : i + 2]
-        if code in _ESCAPES:
-            out.append(_ESCAPES[code])
-            i += 2
-        elif code == "u" and _HEX4.fullmatch(body, i + 2, i + 6):
-            unit = int(body[i + 2 : i + 6], 16)
-            low = int(body[i + 8 : i + 12], 16) if _HEX4.fullmatch(body, i + 8, i + 12) else 0
-            if 0xD800 <= unit < 0xDC00 and body[i + 6 : i + 8] == "\\u" and 0xDC00 <= low < 0xE000:
-                out.append(chr(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)))
-                i += 12
-            elif 0xD800 <= unit < 0xE000:
-                raise FilterError("unpaired surrogate in \\u escape", start + 1 + i)
-            else:
-                out.append(chr(unit))
-                i += 6
-        else:
-            raise FilterError("invalid escape in string", start + 1 + i)
-    return "".join(out)
-
-
 def _check(node: Compare, op_at: int, value_at: int) -> None:
-    """Rules W&B imposes on particular run attributes."""
+    """Rules W&B imposes on particular run attributes, and comparisons that match no run."""
     ref, op, value = node.ref, node.op, node.value
     is_run = ref.section is Section.RUN
+    if op in ("<=", ">=") and (value is None or isinstance(value, bool)):
+        shown = "null" if value is None else str(value).lower()
+        raise FilterError(
+            f"{op!r} against {shown} matches no run: W&B orders numbers with numbers and "
+            f"strings with strings; use '==' or '!='",
+            value_at,
+        )
+    if is_run and ref.name == "created_at" and op != "within":
+        values = value if isinstance(value, tuple) else (value,)
+        if not all(isinstance(v, str) and is_iso_date(v) for v in values):
+            raise FilterError(
+                "created_at is a date and time: compare it with 'within' (created_at within "
+                '7d) or with an ISO 8601 string (created_at >= "2024-01-31")',
+                value_at,
+            )
     if op == "within" and not (is_run and ref.name == "created_at"):
         raise FilterError("'within' applies only to created_at", op_at)
     if op == "contains" and not (is_run and ref.name == "tags"):

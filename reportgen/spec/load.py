@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,8 @@ import yaml
 
 from reportgen.problems import Level, Problem
 from reportgen.spec.files import describe_os_error, file_kind
-from reportgen.spec.positions import char_positions
+from reportgen.spec.positions import LineMap, char_positions
+from reportgen.spec.syntax import syntax_problem
 
 try:
     _Loader: type[Any] = yaml.CSafeLoader
@@ -44,8 +44,9 @@ _MERGE = "tag:yaml.org,2002:merge"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 _SCALAR_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP}
-# Line breaks as YAML (and libyaml's marks) count them.
-_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+# A C1 control character libyaml lets through: YAML 1.1 reads it as a line break, editors
+# show nothing at all (it is what Windows-1252's '…' becomes when decoded as Latin-1).
+_NEL = "\x85"
 
 _constructor = yaml.constructor.SafeConstructor()
 # Called directly, not through construct_object, which would keep every node in a cache.
@@ -64,30 +65,33 @@ class Document:
     file: str
     index: int
     data: Any
-    lines: list[str]
+    linemap: LineMap
     nodes: dict[JsonPath, yaml.Node] = field(default_factory=dict)
     key_nodes: dict[JsonPath, yaml.Node] = field(default_factory=dict)
 
     def position(self, path: JsonPath, *, key: bool = False) -> tuple[int, int]:
         """1-based (line, col) of the value at `path`, or of its key; nearest ancestor if absent."""
         if key and path in self.key_nodes:
-            return _mark(self.key_nodes[path])
+            return self.mark(self.key_nodes[path])
         for depth in range(len(path), -1, -1):
             node = self.nodes.get(path[:depth])
             if node is not None:
-                return _mark(node)
+                return self.mark(node)
         return (1, 1)
+
+    def mark(self, node: yaml.Node) -> tuple[int, int]:
+        """1-based (line, col) where a node starts, as an editor counts lines."""
+        return self.linemap.mark(node.start_mark)
 
     def scalar_position(self, path: JsonPath, offset: int) -> tuple[int, int]:
         """1-based (line, col) of character `offset` of the string scalar at `path`."""
         node = self.nodes.get(path)
         if not isinstance(node, yaml.ScalarNode):
             return self.position(path)
-        table = char_positions(node, self.lines)
+        table = char_positions(node, self.linemap.yaml_lines, self.linemap.yaml_breaks)
         if not 0 <= offset < len(table):
-            return _mark(node)
-        line, col = table[offset]
-        return (line + 1, col + 1)
+            return self.mark(node)
+        return self.linemap.editor(*table[offset])
 
     def problem(
         self,
@@ -110,10 +114,6 @@ class Document:
 class LoadResult:
     documents: list[Document]
     problems: list[Problem]
-
-
-def _mark(node: yaml.Node) -> tuple[int, int]:
-    return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
 class _LoadError(Exception):
@@ -187,67 +187,52 @@ def load_bytes(raw: bytes, name: str) -> LoadResult:
 
 
 def _byte_position(raw: bytes, index: int) -> tuple[int, int]:
-    """1-based line and column of byte `index`, in characters and YAML lines as elsewhere."""
+    """1-based line and column of byte `index`, in characters and lines as editors count."""
     before = raw[:index].decode("utf-8", "replace").removeprefix("\ufeff")
-    return _text_position(before, len(before))
+    return LineMap(before).at(len(before))
 
 
 def load_text(text: str, name: str) -> LoadResult:
     """Load every document of a YAML text."""
     documents: list[Document] = []
-    lines = _BREAKS.split(text)
+    linemap = LineMap(text)
+    if _NEL in text:
+        line, col = linemap.at(text.index(_NEL))
+        msg = (
+            "character U+0085 is not allowed in YAML (a control character: YAML reads it as "
+            "a line break, editors show nothing)"
+        )
+        return LoadResult(documents, [Problem(name, line, col, "RG002", msg)])
     try:
         for index, root in enumerate(yaml.compose_all(text, Loader=_Loader)):
             if root is None:
                 continue
-            doc = Document(name, index, None, lines)
+            doc = Document(name, index, None, linemap)
             try:
                 doc.data = _Builder(doc).build(root)
             except _LoadError as exc:
-                line, col = _mark(exc.node) if exc.node is not None else (1, 1)
+                line, col = doc.mark(exc.node) if exc.node is not None else (1, 1)
                 return LoadResult(documents, [Problem(name, line, col, exc.code, exc.message)])
             documents.append(doc)
     except yaml.MarkedYAMLError as exc:
-        return LoadResult(documents, [_syntax_problem(name, exc, lines)])
+        return LoadResult(documents, [syntax_problem(name, exc, text, linemap)])
     except yaml.reader.ReaderError as exc:  # libyaml gives a byte offset into UTF-8
         index = len(
             text.encode("utf-8", "surrogatepass")[: exc.position].decode("utf-8", "replace")
         )
-        line, col = _text_position(text, index)
+        line, col = linemap.at(index)
         char = exc.character
         what = f"U+{char:04X}" if isinstance(char, int) else repr(char)
         msg = f"character {what} is not allowed in YAML (a control character)"
         return LoadResult(documents, [Problem(name, line, col, "RG002", msg)])
     except UnicodeEncodeError as exc:  # lone surrogates, from callers passing str
-        line, col = _text_position(text, exc.start)
+        line, col = linemap.at(exc.start)
         return LoadResult(documents, [Problem(name, line, col, "RG002", "not valid Unicode")])
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
         return LoadResult(documents, [Problem(name, 1, 1, "RG004", f"YAML error: {exc}")])
     except RecursionError:
         return LoadResult(documents, [Problem(name, 1, 1, "RG006", "YAML nested too deeply")])
     return LoadResult(documents, [])
-
-
-def _text_position(text: str, index: int) -> tuple[int, int]:
-    """1-based line and column of character `index`, counting lines as YAML does."""
-    line, start = 1, 0
-    for match in _BREAKS.finditer(text, 0, index):
-        line, start = line + 1, match.end()
-    return line, index - start + 1
-
-
-def _syntax_problem(name: str, exc: yaml.MarkedYAMLError, lines: list[str]) -> Problem:
-    mark = exc.problem_mark or exc.context_mark
-    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-    if line > len(lines):  # libyaml ends a file without a final newline on a line of its own
-        line, col = len(lines), len(lines[-1]) + 1
-    problem = exc.problem or "invalid YAML"
-    context = f" ({exc.context})" if exc.context and exc.context != problem else ""
-    if "undefined alias" in problem:
-        return Problem(name, line, col, "RG006", f"undefined alias{context}")
-    if "maximum nesting depth" in problem:
-        return Problem(name, line, col, "RG006", f"YAML nested too deeply{context}")
-    return Problem(name, line, col, "RG004", f"YAML syntax error: {problem}{context}")
 
 
 class _Builder:
@@ -320,15 +305,23 @@ class _Builder:
             raise _LoadError(node, "RG007", f"unsupported tag {node.tag}")
         result: dict[str, Any] = {}
         merged: list[tuple[yaml.Node, yaml.Node]] = []
+        merge_key: yaml.Node | None = None
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
+                if merge_key is not None:
+                    line, col = self.doc.mark(merge_key)
+                    msg = (
+                        f"duplicate merge key '<<' (first at line {line}, column {col}); "
+                        "merge several mappings with one: '<<: [*a, *b]'"
+                    )
+                    raise _LoadError(key_node, "RG005", msg)
+                merge_key = key_node
                 merged.extend(self._merge_pairs(key_node, value_node, set()))
                 continue
             key = self._key(key_node)
             child = (*path, key)
             if key in result:
-                first = self.doc.key_nodes[child]
-                line, col = _mark(first)
+                line, col = self.doc.mark(self.doc.key_nodes[child])
                 msg = f"duplicate key {key!r} (first defined at line {line}, column {col})"
                 raise _LoadError(key_node, "RG005", msg)
             self.doc.key_nodes[child] = key_node

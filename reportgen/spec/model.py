@@ -291,6 +291,14 @@ class PanelGrid:
 
 
 @dataclass(frozen=True)
+class LeaderboardBlock:
+    """A leaderboard's runs table and curves in a report, by the leaderboard's key (or a
+    variant's); `reportgen.compile.leaderboard.embed` turns it into a panel grid."""
+
+    key: str
+
+
+@dataclass(frozen=True)
 class RawBlock:
     """A report block reportgen has no words for, as W&B stores it; written by pull."""
 
@@ -298,7 +306,15 @@ class RawBlock:
 
 
 Block: TypeAlias = (
-    Heading | TextBlock | CodeBlock | ListBlock | ImageBlock | MarkerBlock | PanelGrid | RawBlock
+    Heading
+    | TextBlock
+    | CodeBlock
+    | ListBlock
+    | ImageBlock
+    | MarkerBlock
+    | PanelGrid
+    | LeaderboardBlock
+    | RawBlock
 )
 
 

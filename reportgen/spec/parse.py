@@ -14,7 +14,8 @@ from typing import Any
 from reportgen.problems import Problem, ReportgenError
 from reportgen.spec import model as m
 from reportgen.spec.checks import split_metric, split_sort_key
-from reportgen.spec.expand import EnvError, Instance, resolve_env
+from reportgen.spec.env import ENTITY_ADVICE, EnvError, resolve_env
+from reportgen.spec.expand import Instance
 from reportgen.spec.filters import BoolOp, parse_filter
 from reportgen.spec.gates import parse_gate
 from reportgen.spec.load import JsonPath
@@ -66,10 +67,7 @@ class _Reader:
         if raw is None and name == "entity":
             value = self.env.get("WANDB_ENTITY") or ""
             if not value:
-                msg = (
-                    "no entity: set 'entity:' or the WANDB_ENTITY environment variable"
-                    " (plan and apply default to your W&B default entity)"
-                )
+                msg = f"no entity: {ENTITY_ADVICE}"
                 raise _EnvProblem(self.instance.doc.problem(self.path, "RG505", msg))
             where, origin = self.path, " (from WANDB_ENTITY)"
         else:
@@ -144,6 +142,7 @@ class _Reader:
                     base,
                     key=variant["key"],
                     title=variant.get("title") or f"{base.title} · {variant['key']}",
+                    description=variant.get("description", base.description),
                     filter=extra if base.filter is None else and_filters(base.filter, extra),
                     source=self.source((*self.path, "variants", i, "key")),
                     adopt=(),
@@ -344,6 +343,8 @@ def block(body: dict[str, Any]) -> m.Block:
         return m.ImageBlock(value["url"], value.get("caption", ""))
     if kind in ("hr", "toc"):
         return m.MarkerBlock(kind)
+    if kind == "leaderboard":
+        return m.LeaderboardBlock(value)
     if kind == "raw":
         return m.RawBlock(dict(value))
     grid_runsets = tuple(runset(r) for r in value.get("runsets") or [{}])

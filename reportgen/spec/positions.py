@@ -8,16 +8,62 @@ and stop where the source can no longer be matched character for character.
 
 from __future__ import annotations
 
+import bisect
 import re
 
 import yaml
 
+# Line breaks as YAML 1.1 (libyaml, and so every mark) counts them, and as editors, GitHub
+# and grep count them: U+0085, U+2028 and U+2029 break a line only for YAML.
+YAML_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+EDITOR_BREAKS = re.compile("\r\n|[\r\n]")
 
-def char_positions(node: yaml.ScalarNode, lines: list[str]) -> list[tuple[int, int]]:
+
+class LineMap:
+    """Turns libyaml's (line, column) into the 1-based line and column an editor shows.
+
+    libyaml counts U+0085, U+2028 and U+2029 as line breaks (YAML 1.1); editors do not, so
+    after one of them libyaml's line numbers run ahead of what the user sees.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.length = len(text)
+        self.yaml_lines = YAML_BREAKS.split(text)
+        self.yaml_breaks = [m.group() for m in YAML_BREAKS.finditer(text)]
+        self._yaml_starts = [0, *(m.end() for m in YAML_BREAKS.finditer(text))]
+        self._editor_starts = [0, *(m.end() for m in EDITOR_BREAKS.finditer(text))]
+
+    def at(self, index: int) -> tuple[int, int]:
+        """1-based editor (line, col) of character `index` of the text."""
+        index = max(0, min(index, self.length))
+        line = bisect.bisect_right(self._editor_starts, index) - 1
+        return line + 1, index - self._editor_starts[line] + 1
+
+    def index(self, line: int, col: int) -> int:
+        """Character index of libyaml's 0-based (line, col); past the last line: the end."""
+        if line >= len(self._yaml_starts):
+            return self.length
+        return self._yaml_starts[line] + col
+
+    def editor(self, line: int, col: int) -> tuple[int, int]:
+        """1-based editor (line, col) of libyaml's 0-based (line, col)."""
+        return self.at(self.index(line, col))
+
+    def mark(self, mark: yaml.Mark) -> tuple[int, int]:
+        return self.editor(mark.line, mark.column)
+
+
+def char_positions(
+    node: yaml.ScalarNode, lines: list[str], breaks: list[str] | None = None
+) -> list[tuple[int, int]]:
     """0-based (line, col) in the source of each character of a scalar's value, and one past
-    its end; only as far as the source could be matched character for character."""
+    its end; only as far as the source could be matched character for character. `breaks`
+    are the line breaks ending each of `lines` (YAML keeps U+2028 and U+2029 when folding)."""
     value = node.value
-    cells = _block_cells(node, lines) if node.style in ("|", ">") else _flow_cells(node, lines)
+    if node.style in ("|", ">"):
+        cells = _block_cells(node, lines)
+    else:
+        cells = _flow_cells(node, lines, breaks or [])
     table: list[tuple[int, int]] = []
     for (line, col, ch), expected in zip(cells, value, strict=False):
         if ch is not None and ch != expected:
@@ -72,7 +118,7 @@ def _block_cells(node: yaml.ScalarNode, lines: list[str]) -> list[_Cell]:
     return cells
 
 
-def _flow_cells(node: yaml.ScalarNode, lines: list[str]) -> list[_Cell]:
+def _flow_cells(node: yaml.ScalarNode, lines: list[str], breaks: list[str]) -> list[_Cell]:
     """Plain and quoted scalars: escapes decoded and lines folded as YAML does."""
     quote = node.style if node.style in ("'", '"') else None
     start, end = node.start_mark, node.end_mark
@@ -92,7 +138,8 @@ def _flow_cells(node: yaml.ScalarNode, lines: list[str]) -> list[_Cell]:
                 empty.append(line)
                 continue
             if previous is not None and not joined and not empty:
-                cells.append((*previous, " "))
+                kept = breaks[line - 1] if line - 1 < len(breaks) else ""
+                cells.append((*previous, kept if kept in ("\u2028", "\u2029") else " "))
             cells.extend((e, 0, "\n") for e in empty)
             empty = []
         joined = False

@@ -139,6 +139,49 @@ def parse_whole_ref(text: str) -> Ref:
     return ref
 
 
+PREFIXES = ("config", "summary", "run")
+# Spellings of a prefix that difflib does not find close enough.
+PREFIX_ABBREVIATIONS = {
+    "cfg": "config",
+    "conf": "config",
+    "configs": "config",
+    "configuration": "config",
+    "sum": "summary",
+    "summ": "summary",
+    "summaries": "summary",
+    "runs": "run",
+}
+
+
+def prefix_typo(text: str, start: int = 0) -> tuple[str, str] | None:
+    """A bare dotted name whose first part looks like a misspelt prefix: (what was written,
+    what was probably meant), e.g. `cfg.lr` -> ('cfg.lr', 'config.lr'), `Config.arch` ->
+    ('Config.arch', 'config.arch'). None for anything else (a prefixed reference, one
+    segment, a backticked first part)."""
+    try:
+        segments, end = _segments(text, start)
+    except RefError:
+        return None
+    head = segments[0]
+    if len(segments) < 2 or head in PREFIXES or text.startswith("`", start):
+        return None
+    lowered = head.lower()
+    close = difflib.get_close_matches(lowered, PREFIXES, n=1, cutoff=0.75)
+    meant = lowered if lowered in PREFIXES else PREFIX_ABBREVIATIONS.get(lowered)
+    meant = meant or (close[0] if close else None)
+    rest = text[start + len(head) + 1 : end]
+    if meant is None or (meant == "run" and rest not in RUN_ATTRIBUTES):
+        return None
+    return text[start:end], f"{meant}.{rest}"
+
+
+def prefix_typo_message(written: str, meant: str) -> str:
+    return (
+        f"{written!r} is read as the summary metric {written!r}; did you mean {meant!r}? "
+        f"(to mean that summary metric, write 'summary.{written}')"
+    )
+
+
 def _segments(text: str, start: int) -> tuple[list[str], int]:
     segments: list[str] = []
     i = start

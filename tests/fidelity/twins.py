@@ -450,7 +450,77 @@ def twin_08_reuse_with_anchors(entity: str) -> Twins:
     }
 
 
-def twin_09_seed_groups(entity: str) -> Twins:
+def twin_09_leaderboard_in_a_report(entity: str) -> Twins:
+    """The leaderboard (a workspace view only) and a report that places its runs table and
+    curves, and its variant's, between paragraphs: by hand, the same run set and plots."""
+    imagenet = "Config('dataset') = 'ImageNet'"  # one condition: the string language
+    resnet = expr.And(
+        ws.Config("dataset") == "ImageNet", ws.Config("model_architecture") == "ResNet50"
+    )
+    pinned = ["summary:top1", "summary:loss", "config:model_architecture.value"]
+    pinned.append("config:learning_rate.value")
+    common: dict[str, Any] = {
+        "workspace_order": [
+            ws.Ordering(ws.Summary("top1"), ascending=False),
+            ws.Ordering(ws.Summary("loss"), ascending=True),
+            ws.Ordering(ws.Metric("Name"), ascending=True),
+        ],
+        "report_order": [],
+        "ranking": "",
+        "pinned": pinned,
+        "curves": ("epoch", ["top1"], 3),
+        "publish": ("workspace",),
+    }
+    boards: dict[str, Any] = {
+        "ImageNet leaderboard": imagenet,
+        "ImageNet leaderboard · ResNet": resnet,
+    }
+    made: Twins = {
+        **leaderboard(
+            entity, "imagenet-leaderboard", "ImageNet leaderboard", filters=imagenet, **common
+        ),
+        **leaderboard(
+            entity,
+            "imagenet-leaderboard-resnet",
+            "ImageNet leaderboard · ResNet",
+            filters=resnet,
+            **common,
+        ),
+    }
+
+    def grid(title: str) -> wr.PanelGrid:
+        runset = wr.Runset(
+            entity=entity,
+            project=PROJECT,
+            name=title,
+            filters=boards[title],
+            order=[
+                wr.OrderBy(wr.SummaryMetric("top1"), ascending=False),
+                wr.OrderBy(wr.SummaryMetric("loss"), ascending=True),
+                wr.OrderBy(wr.Metric("Name"), ascending=True),
+            ],
+            pinned_columns=["run:displayName", *pinned],
+        )
+        plot = wr.LinePlot(title="top1 · top 3", x="epoch", y=["top1"], max_runs_to_show=3)
+        return wr.PanelGrid(runsets=[runset], panels=[plot])
+
+    made["imagenet-monthly.report"] = wr.Report(
+        entity=entity,
+        project=PROJECT,
+        title="ImageNet · monthly notes",
+        blocks=[
+            wr.H1("Where we stand"),
+            wr.P("Every ImageNet run, ranked as on the leaderboard."),
+            grid("ImageNet leaderboard"),
+            wr.H2("ResNet only"),
+            wr.P("The same ranking, ResNet runs only."),
+            grid("ImageNet leaderboard · ResNet"),
+        ],
+    )
+    return made
+
+
+def twin_10_seed_groups(entity: str) -> Twins:
     # Seed groups are the runs table's own grouping; the curves draw each group's mean with
     # a std band (panels follow the table's grouping).
     plot = wr.LinePlot(

@@ -1,0 +1,394 @@
+"""The edge's shared vocabulary: options several commands take, what they set up, and
+what `--help` ends with.
+
+* One flag vocabulary for every command: `-f/--format NAME` is an output format, `-o/--output
+  PATH` a file or directory to write; they never mean each other. Old spellings keep working
+  for one release with a warning on stderr: `plan -o FORMAT` (now `-f FORMAT`) and `build
+  --out DIR` (now `-o DIR`). An `-o` that names a format while being taken as a path is
+  warned about too (`build -o json` writes a directory `json/`): `./json` says a path is meant.
+* Spec paths, --strict, the options of commands that talk to W&B, and a connected session
+  with the views built.
+* Help: the environment a command reads, and example invocations (click rewraps epilog
+  paragraphs; one starting with a line of `\\b` is kept as is).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reportgen.problems import ReportgenError
+
+# Strings, not click's Path: click would turn an empty argument into "." (this directory).
+# Not checked by click either: a missing or unreadable path is a problem (RG001) like any
+# other, in every output format.
+PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=str, readable=False))
+STRICT = click.option("--strict", is_flag=True, help="Warnings fail too.")
+
+
+def _summary_file(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """A summary file whose folder exists, checked before any work is done."""
+    if value is not None and (value.is_dir() or not value.resolve().parent.is_dir()):
+        raise click.BadParameter(f"{value}: not a file in an existing directory")
+    return value
+
+
+SUMMARY = click.option(
+    "--summary",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    callback=_summary_file,
+    metavar="FILE",
+    help="Also write a Markdown summary to FILE (and append it to $GITHUB_STEP_SUMMARY when set).",
+)
+
+
+class Group(click.Group):
+    """Lists every command with its whole first sentence: nothing cut off with '...'."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=10_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def print_warnings(problems: list[Any]) -> None:
+    """Warnings of specs that build, plan and apply go on to use: on stderr."""
+    from reportgen.reporters import parsable
+
+    sys.stderr.write(parsable(problems))
+
+
+def remote_options(func: Any) -> Any:
+    options = [
+        click.option(
+            "--base-url",
+            default=None,
+            help="W&B server (default: WANDB_BASE_URL, else W&B's cloud).",
+        ),
+        click.option(
+            "--prune", is_flag=True, help="Delete managed views whose key no spec declares."
+        ),
+        click.option(
+            "--target",
+            "targets",
+            multiple=True,
+            metavar="GLOB",
+            help="Only keys matching GLOB (repeatable).",
+        ),
+        click.option(
+            "--concurrency",
+            type=click.IntRange(1, 32),
+            default=6,
+            show_default=True,
+            help="Requests in flight at once.",
+        ),
+        STRICT,
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def connect_and_build(
+    paths: tuple[str, ...], base_url: str | None, strict: bool
+) -> tuple[Any, Any]:
+    """Build the views (specs first: their problems come before any network), then connect."""
+    from reportgen.commands.build import build_views
+    from reportgen.commands.validate import DEFAULT_PATHS
+    from reportgen.remote.session import DefaultEntityEnviron, Session, connect, resolve_credentials
+
+    sessions: list[Session] = []
+
+    def session() -> Session:
+        if not sessions:
+            sessions.append(connect(resolve_credentials(base_url)))
+        return sessions[0]
+
+    environ = DefaultEntityEnviron(os.environ, lambda: session().remote.default_entity())
+    views = build_views(
+        [*paths] or list(DEFAULT_PATHS), environ, warn=print_warnings, strict=strict
+    )
+    return session(), views
+
+
+def color(stream: object) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+# Flag vocabulary
+
+FORMATS = ("text", "parsable", "github", "json", "markdown")
+
+
+def warn(command: str, message: str) -> None:
+    sys.stderr.write(f"reportgen {command}: warning: {message}\n")
+
+
+def format_or_output(
+    command: str, fmt: str | None, output: str | None, formats: tuple[str, ...]
+) -> tuple[str | None, str | None]:
+    """(format, path) from `-f` and `-o`: an `-o` that names one of `formats`, without `-f`,
+    is the old spelling of `-f` (deprecated); otherwise `-o` is a path."""
+    if output is not None and output in formats and fmt is None:
+        warn(
+            command,
+            f"-o/--output {output} names a format: use -f/--format {output} "
+            "(-o/--output FORMAT is deprecated and will mean a file to write)",
+        )
+        return output, None
+    if output is not None:
+        named_like_format(command, output, "file")
+    return fmt, output
+
+
+def named_like_format(command: str, path: str, what: str) -> None:
+    """Warn when a path given to -o is exactly a format's name: probably meant for -f."""
+    if path in FORMATS:
+        warn(
+            command,
+            f"-o/--output {path} writes the {what} {path!r}; -f/--format chooses a format "
+            f"(write -o ./{path} to mean the {what} without this warning)",
+        )
+
+
+def write_output(path: str, text: str) -> None:
+    """Write a command's output to a file, whole or not at all."""
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise ReportgenError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+# Help
+
+ENVIRONMENT = (
+    "WANDB_API_KEY    the W&B API key (else the netrc entry `wandb login` writes)",
+    "WANDB_BASE_URL   the W&B server (else --base-url, else https://api.wandb.ai)",
+    "WANDB_ENTITY     the entity of specs that name none (else your default entity)",
+)
+
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "reportgen": (
+        "reportgen validate specs/",
+        "reportgen plan specs/ -f markdown -o plan.md",
+        "reportgen apply specs/",
+    ),
+    "validate": (
+        "reportgen validate",
+        "reportgen validate specs/ examples/ --strict",
+        "reportgen validate specs/ -f github",
+    ),
+    "build": (
+        "reportgen build",
+        "reportgen build specs/cifar10.yaml -o build/",
+    ),
+    "plan": (
+        "reportgen plan",
+        "reportgen plan specs/ --detailed-exitcode",
+        "reportgen plan specs/ -f markdown --rank-changes -o plan.md",
+    ),
+    "apply": (
+        "reportgen apply",
+        "reportgen apply specs/ --target 'cifar10*'",
+        "reportgen apply specs/ --prune --dry-run",
+    ),
+    "sandbox": (
+        "reportgen sandbox",
+        "reportgen sandbox --port 0 --db /tmp/sandbox.db",
+        "reportgen sandbox --fault 500,rate=30%",
+    ),
+    "preview": (
+        "reportgen preview",
+        "reportgen preview specs/ -f html -o preview.html",
+        "reportgen preview specs/ --gate 'accuracy >= 0.95' --diff -f markdown",
+    ),
+    "pull": (
+        "reportgen pull https://wandb.ai/team/proj?nw=abc123 -o specs/",
+        "reportgen pull --project team/proj -o specs/",
+        "reportgen pull --drifted specs/",
+    ),
+    "schema": (
+        "reportgen schema",
+        "reportgen schema > reportgen.schema.json",
+    ),
+}
+
+
+def epilog(command: str, *, environment: bool = False, examples: tuple[str, ...] = ()) -> str:
+    """The text after a command's options: its environment (if it talks to W&B) and two or
+    three examples (`examples`, else the command's in EXAMPLES)."""
+    parts = []
+    if environment:
+        parts.append("Environment:\n\n\b\n" + "\n".join(f"  {line}" for line in ENVIRONMENT))
+    lines = "\n".join(f"  {line}" for line in examples or EXAMPLES[command])
+    parts.append(f"Examples:\n\n\b\n{lines}")
+    return "\n\n".join(parts)
+
+
+# preview
+
+
+def _gates(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[Any, ...]:
+    from reportgen.spec.gates import GateError, parse_gate
+
+    try:
+        return tuple(parse_gate(v) for v in values)
+    except GateError as exc:
+        raise click.BadParameter(exc.message, param_hint="--gate") from None
+
+
+def preview_options(func: Any) -> Any:
+    """The options of `preview`, outermost first."""
+    options = [
+        click.option(
+            "--base-url", default=None, help="W&B server (default: WANDB_BASE_URL, else W&B's cloud)."
+        ),
+        click.option(
+            "--target", "targets", multiple=True, metavar="GLOB", help="Only keys matching GLOB (repeatable)."
+        ),
+        click.option(
+            "-f", "--format", "fmt",
+            type=click.Choice(["table", "markdown", "csv", "json", "html"]), default="table",
+            show_default=True,
+            help="A table on a terminal, Markdown, CSV, JSON, or one self-contained HTML page.",
+        ),
+        click.option("-o", "--output", default=None, metavar="PATH", help="Write to this file (default: stdout)."),
+        click.option(
+            "--rows", type=click.IntRange(1, 100_000), default=20, show_default=True, help="Rows per table."
+        ),
+        click.option("--all", "everything", is_flag=True, help="Every matching run (reads them all)."),
+        click.option("--strict", is_flag=True, help="Data-check warnings fail too (exit 1)."),
+        click.option(
+            "--gate", "gates", multiple=True, metavar="EXPR", callback=_gates,
+            help="A gate for every table, e.g. 'accuracy >= 0.95' (repeatable); exit 3 if one fails.",
+        ),
+        click.option("--diff", is_flag=True, help="Also rank the views live on W&B: the rank moves."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+# pull (the command, in cli, stays short)
+
+
+def pull_options(func: Any) -> Any:
+    """The options of `pull`, outermost first."""
+    options = [
+        click.argument(
+            "args",
+            nargs=-1,
+            type=click.Path(path_type=str, readable=False),
+            metavar="URL... | PATH...",
+        ),
+        click.option(
+            "--project", metavar="ENTITY/PROJECT", help="Every saved view and report of a project."
+        ),
+        click.option(
+            "--key",
+            "keys",
+            multiple=True,
+            metavar="KEY",
+            help="Rewrite this object in its spec file with W&B's live state (repeatable).",
+        ),
+        click.option(
+            "--drifted", is_flag=True, help="Rewrite every object edited in W&B since apply."
+        ),
+        click.option(
+            "-o",
+            "--output",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="A .yaml file for all objects, or a directory for one file each (default: stdout).",
+        ),
+        click.option("--force", is_flag=True, help="Overwrite existing output files."),
+        click.option("--strict", is_flag=True, help="Fail if a view holds what specs cannot say."),
+        click.option(
+            "--base-url",
+            default=None,
+            help="W&B server (default: WANDB_BASE_URL, else W&B's cloud).",
+        ),
+        click.option(
+            "--concurrency",
+            type=click.IntRange(1, 32),
+            default=6,
+            show_default=True,
+            help="Requests in flight at once.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def pull_notes(found: list[Any]) -> None:
+    for part, text in found:
+        sys.stderr.write(f"reportgen: {part.kind} {part.key!r} kept {text}\n")
+
+
+def pull_back_paths(
+    paths: tuple[str, ...],
+    keys: tuple[str, ...],
+    drifted: bool,
+    strict: bool,
+    base_url: str | None,
+    concurrency: int,
+) -> bool:
+    """Rewrite objects in their spec files with W&B's state; whether any failed."""
+    from reportgen.commands import apply as applying
+    from reportgen.commands.pull_back import pull_back
+
+    session, views = connect_and_build(paths, base_url, strict=False)
+    options = applying.Options(concurrency=concurrency)
+    made, _ = applying.plan(session, views, options)
+    result = pull_back(made, keys=keys, drifted=drifted, strict=strict)
+    for line in result.lines():
+        click.echo(line)
+    return result.failed
+
+
+# internal errors
+
+
+def log_path() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "reportgen" / "last-error.log"
+
+
+def internal_error(exc: BaseException, *, verbose: bool) -> None:
+    """One line on stderr; the traceback in the log file, and on stderr with -v."""
+    import traceback
+
+    from reportgen.remote.secrets import redact
+
+    trace = redact("".join(traceback.format_exception(exc)))
+    log = log_path()
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(trace, encoding="utf-8")
+        where = f"; traceback in {log}"
+    except OSError:
+        where = ""
+    if verbose:
+        sys.stderr.write(trace)
+    first = redact(str(exc).splitlines()[0]) if str(exc) else ""
+    sys.stderr.write(f"reportgen: internal error: {type(exc).__name__}: {first}{where}\n")

@@ -1,0 +1,104 @@
+"""Issue 14, item 6: input edges, each decided. Most are cases in `tests/cases/` with their
+exact messages (see the "Input edges" part of `tests/cases/invalid/expected.yaml`, the
+generated U+2028 / U+2029 / U+0085 / CR-LF cases in `tests/test_validate_cases.py`, and
+`tests/cases/valid/filters-accepted-edges.yaml`); these tests check what a case file
+cannot: what an accepted edge compiles to, a message naming another file, and a path the
+current user cannot read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from reportgen.commands.validate import validate_paths
+from reportgen.spec import model as m
+from reportgen.spec.filters import Compare, walk
+from reportgen.spec.parse import parse_instances
+
+REPO = Path(__file__).resolve().parents[1]
+CASES = REPO / "tests" / "cases"
+
+
+def test_matrix_values_in_filters_are_values_never_syntax() -> None:
+    """`a" or config.b == "x` stays one string: the filter keeps its two comparisons."""
+    result = validate_paths([CASES / "valid" / "filters-accepted-edges.yaml"])
+    assert result.problems == []
+    boards = {
+        spec.key: spec
+        for spec in parse_instances(result.instances, {"WANDB_ENTITY": "team"})
+        if isinstance(spec, m.Leaderboard)
+    }
+    board = boards["accepted-edges-injected"]
+    assert board.filter is not None
+    compared = [(str(c.ref), c.op, c.value) for c in walk(board.filter.tree)]
+    assert compared == [
+        ("config.dataset", "==", 'a" or config.b == "x'),
+        ("config.arch", "!=", "x' or 1 == 1 or '"),
+    ]
+    literal = boards["accepted-edges-injected-literal"]
+    assert literal.filter is not None
+    last = walk(literal.filter.tree)[-1]
+    assert isinstance(last, Compare) and last.value == ('a" or config.b == "x', "other")
+
+
+def test_keys_differing_only_in_case_name_each_other(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    case = Path("tests/cases/invalid/across-case-collision.yaml")
+    (problem,) = validate_paths([case]).problems
+    assert str(problem) == (
+        f"{case}:9:8: [error] key 'results' differs from 'Results' (at {case}:4:8) only in "
+        "case: build writes one file per key, and macOS and Windows file systems would take "
+        "them for one; rename one of them (RG401)"
+    )
+
+
+@pytest.mark.skipif(sys.platform == "win32" or not hasattr(os, "geteuid"), reason="POSIX")
+def test_an_unreadable_path_on_the_command_line_is_rg001_in_every_format() -> None:
+    """click used to refuse it with its own message (and nothing on stdout with -f json).
+    Root reads everything: as root, the child becomes `nobody` first."""
+    base = Path(tempfile.mkdtemp(prefix="reportgen-unreadable-"))
+    try:
+        base.chmod(0o755)
+        spec = base / "locked.yaml"
+        spec.write_bytes((REPO / "specs" / "cifar10.yaml").read_bytes())
+        spec.chmod(0)
+        drop = "os.setgid(65534); os.setuid(65534); " if os.geteuid() == 0 else ""
+        outputs = {}
+        for fmt in ("json", "parsable"):
+            script = (  # everything imported first: as nobody, the interpreter's home may be closed
+                "import os, sys, json; from reportgen.cli import run; "
+                "import reportgen.remote.secrets, reportgen.commands.validate, reportgen.reporters; "
+                "from reportgen.spec.schema import validator; validator(); "
+                f"{drop}sys.exit(run(['validate', '-f', {fmt!r}, sys.argv[1]]))"
+            )
+            done = subprocess.run(
+                [sys.executable, "-c", script, str(spec)],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+                cwd=REPO,
+            )
+            assert (done.returncode, done.stderr) == (1, ""), done.stderr
+            outputs[fmt] = done.stdout
+    finally:
+        shutil.rmtree(base)
+    assert json.loads(outputs["json"]) == [
+        {
+            "file": str(spec),
+            "line": 1,
+            "col": 1,
+            "level": "error",
+            "code": "RG001",
+            "message": "permission denied",
+        }
+    ]
+    assert outputs["parsable"] == f"{spec}:1:1: [error] permission denied (RG001)\n"

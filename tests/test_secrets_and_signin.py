@@ -1,0 +1,145 @@
+"""Issue 14, items 3 and 4: the key in every form it travels in is never printed, server
+error text included; signing in goes through the retry policy, and a server that cannot
+be reached is "cannot reach <url>" within seconds (tests/test_first_hour.py times it).
+"""
+
+from __future__ import annotations
+
+import base64
+import http.server
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from reportgen import cli
+from reportgen.problems import ReportgenError
+from reportgen.remote.client import RetryPolicy
+from reportgen.remote.secrets import redact, register_secret
+from reportgen.remote.session import connect, endpoint, resolve_credentials
+from reportgen.sandbox import Sandbox
+from reportgen.sandbox.faults import Fault
+
+REPO = Path(__file__).resolve().parents[1]
+KEY = "s3cr3t_key_" + "0123456789abcdefABCDEF" + "_tail_of_the_key"  # W&B keys: [A-Za-z0-9_], 40+
+
+
+def basic(key: str) -> str:
+    """What wandb sends: HTTP Basic credentials for the user `api`."""
+    return base64.b64encode(f"api:{key}".encode()).decode()
+
+
+def test_every_derived_form_of_the_key_is_redacted() -> None:
+    secret = "odd+key/with=chars_" * 3  # not a W&B key: one that URL-encoding changes
+    register_secret(secret)
+    b64 = basic(secret)
+    text = (
+        f"raw {secret}\n"
+        f"Authorization: Basic {b64}\n"
+        f"unpadded {b64.rstrip('=')}\n"
+        f"url {quote(secret, safe='')}\n"
+    )
+    assert redact(text) == ("raw ***\nAuthorization: Basic ***\nunpadded ***\nurl ***\n")
+    # Inside a longer base64 text (a whole header block encoded, say), at any alignment.
+    for prefix in (b"", b"x", b"xy", b"user:", b"Authorization: api:"):
+        blob = base64.b64encode(prefix + secret.encode() + b" and more").decode()
+        aligned = base64.b64encode(b"\0" * (len(prefix) % 3) + secret.encode()).decode()
+        core = aligned[4:-4]  # what encodes the key's own bytes at this alignment
+        assert core in blob and core not in redact(blob), prefix
+
+
+class _Echo(http.server.BaseHTTPRequestHandler):
+    """A server whose error messages quote the Authorization header it was sent."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        message = f"permission denied for {self.headers.get('Authorization', '')}"
+        body = json.dumps({"errors": [{"message": message}]}).encode()
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def echo_server() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_server_error_text_passes_the_filter(
+    echo_server: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server echoes `Basic <base64 of api:key>`: neither the library error nor the
+    CLI's line shows it, in any form."""
+    credentials = resolve_credentials(echo_server, environ={"WANDB_API_KEY": KEY})
+    with pytest.raises(ReportgenError) as caught:
+        connect(credentials, RetryPolicy(sleep=lambda _: None))
+    assert caught.value.message == (
+        f"cannot sign in to {echo_server}: Failed to verify credentials with {echo_server}: "
+        "permission denied for Basic ***"
+    )
+    monkeypatch.setenv("WANDB_API_KEY", KEY)
+    monkeypatch.setenv("WANDB_ENTITY", "team")
+    code = cli.run(["-vv", "plan", str(REPO / "specs"), "--base-url", echo_server])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert err.endswith("permission denied for Basic ***\n"), err
+    for form in (KEY, basic(KEY), basic(KEY).rstrip("="), quote(KEY, safe="")):
+        assert form not in out + err
+
+
+def test_sign_in_is_retried_by_the_retry_policy(tmp_path: Path) -> None:
+    """wandb-core gives up on the Viewer request (its budget is 1 s here, 19 s by default);
+    reportgen's policy tries again and the plan goes through. In a child process: wandb
+    reads WANDB_HTTP_TIMEOUT when it is imported."""
+    with Sandbox(faults=[Fault("500", op="Viewer", times=1)]) as sb:
+        env = sb.subprocess_env()
+        env["WANDB_HTTP_TIMEOUT"] = "1"
+        env["XDG_CACHE_HOME"] = str(tmp_path)
+        done = subprocess.run(
+            [sys.executable, "-m", "reportgen", "plan", "specs"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        viewer = sb.stats()["operations"].get("Viewer")
+        fired = sb.faults()["faults"][0]["fired"]
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines()[-1].startswith("Plan: 4 to create")
+    assert (fired, viewer) == (1, 2), "the failed sign-in was tried again, once"
+
+
+def test_reaching_goes_where_wandb_would_connect(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through the proxy the environment names, except for NO_PROXY hosts and loopback."""
+    for name in ("http_proxy", "https_proxy", "no_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    assert endpoint("https://api.wandb.ai") == ("api.wandb.ai", 443, "")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
+    assert endpoint("https://api.wandb.ai") == (
+        "proxy.corp",
+        3128,
+        " (through the proxy http://proxy.corp:3128)",
+    )
+    assert endpoint("http://127.0.0.1:8765")[:2] == ("127.0.0.1", 8765)
+    monkeypatch.setenv("NO_PROXY", "wandb.example.com")
+    assert endpoint("https://wandb.example.com:8443")[:2] == ("wandb.example.com", 8443)
