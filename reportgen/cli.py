@@ -190,9 +190,8 @@ def plan(
     """Show what apply would change, in the spec's terms (and as view JSON diffs)."""
     from reportgen.commands import apply as applying
     from reportgen.commands.review import review
-    from reportgen.markdown import plan_comment, plan_summary, write_summary
-    from reportgen.options import format_or_output, write_output
-    from reportgen.render import plan_json, plan_text
+    from reportgen.options import format_or_output, write_output, write_summary
+    from reportgen.render import plan_comment, plan_json, plan_summary, plan_text
 
     fmt, output = format_or_output("plan", fmt, output, PLAN_FORMATS)
     chosen = fmt or "text"
@@ -291,7 +290,8 @@ def apply(
         )
         printer.done(outcome.summary())
     if summary is not None or os.environ.get("GITHUB_STEP_SUMMARY"):
-        from reportgen.markdown import apply_summary, write_summary
+        from reportgen.options import write_summary
+        from reportgen.render import apply_summary
 
         write_summary(apply_summary(outcome), summary, os.environ)
     return EXIT_FAILURE if outcome.failed else EXIT_OK

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -176,6 +177,24 @@ def write_output(path: str, text: str) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
         raise ReportgenError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def write_summary(text: str, path: Path | None, environ: Mapping[str, str]) -> list[Path]:
+    """A Markdown summary into `path` (replaced) and appended to `$GITHUB_STEP_SUMMARY` when it
+    is set (GitHub's contract: each step's file collects what its commands append)."""
+    step = environ.get("GITHUB_STEP_SUMMARY")
+    targets = [(path, "w")] if path is not None else []
+    if step and path is not None and Path(step).resolve() == path.resolve():
+        targets = [(path, "a")]
+    elif step:
+        targets.append((Path(step), "a"))
+    for target, mode in targets:
+        try:
+            with target.open(mode, encoding="utf-8") as stream:
+                stream.write(text if mode == "w" else text + "\n")
+        except OSError as exc:
+            raise ReportgenError(f"cannot write the summary to {target}: {exc.strerror}") from None
+    return [target for target, _ in targets]
 
 
 # Help

@@ -18,19 +18,19 @@ from reportgen.commands.build import BuiltView, build_views
 from reportgen.commands.plan import Plan, Scope, make_plan, scopes_for
 from reportgen.commands.review import last_edit, review
 from reportgen.compile.normalize import normalize
-from reportgen.markdown import (
+from reportgen.options import write_summary
+from reportgen.pull.describe import describe
+from reportgen.remote.client import RemoteView
+from reportgen.remote.identity import Marker, digest, view_document, view_name, with_marker
+from reportgen.render import (
     COMMENT_LIMIT,
     DRIFT_MARKER,
     PLAN_MARKER,
     apply_summary,
     plan_comment,
+    plan_text,
     size,
-    write_summary,
 )
-from reportgen.pull.describe import describe
-from reportgen.remote.client import RemoteView
-from reportgen.remote.identity import Marker, digest, view_document, view_name, with_marker
-from reportgen.render import plan_text
 
 REPO = Path(__file__).resolve().parents[1]
 ENV = {"WANDB_ENTITY": "team"}
@@ -305,7 +305,7 @@ def test_comments_past_the_limit_fold_then_cut_never_fail(tmp_path: Path) -> Non
         for i in range(boards)
     )
     tight = plan_comment(planned(tmp_path, live, local), limit=3000)
-    assert size(tight) <= 3000 and tight.rstrip().endswith("for the rest._")
+    assert size(tight) <= 3000 and tight.rstrip().endswith("prints the rest._")
     assert tight.count("```") % 2 == 0
 
 

@@ -90,9 +90,10 @@ def build_views(
     specs = parse_instances(result.instances, environ)
     views: list[BuiltView] = []
     problems: list[Problem] = []
-    for spec, view in ((s, v) for s in specs for v in expand([s])):
+    boards = {s.key: s for s in specs if isinstance(s, m.Leaderboard)}
+    for view in expand(specs):
         try:
-            built = BuiltView(view, compile_view(view), spec)
+            built = BuiltView(view, compile_view(view), boards.get(view.key, view))
             if patches(view):
                 built.spec()  # a passthrough path that does not fit is a problem now
             views.append(built)
