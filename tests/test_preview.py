@@ -132,7 +132,7 @@ def test_data_checks_name_the_typo_with_a_suggestion(
 ) -> None:
     spec = _spec(
         tmp_path,
-        "  key: typo\n  title: Typo\n  metrics: [acuracy max]\n  columns: [cfg.learning_rate]\n"
+        "  key: typo\n  title: Typo\n  metrics: [acuracy max]\n  columns: [config.learning_rat]\n"
         "  curves: {x: epoch, y: [accuracy, los]}\n",
     )
     assert run(["preview", str(spec)]) == 0
@@ -142,7 +142,10 @@ def test_data_checks_name_the_typo_with_a_suggestion(
         f"{where}: no run of the project has summary.acuracy; did you mean 'accuracy'? (RG601)"
         in err
     )
-    assert "summary.cfg.learning_rate; did you mean 'config.learning_rate'? (RG601)" in err
+    assert (
+        "no run of the project has config.learning_rat; did you mean 'config.learning_rate'? (RG601)"
+        in err
+    )
     assert "logged the history key 'los'; did you mean 'loss'? (RG601)" in err
     assert run(["preview", str(spec), "--strict"]) == 1
     assert "[error]" in capsys.readouterr().err

@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS views (
   locked INTEGER NOT NULL DEFAULT 0, username TEXT,
   created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS views_by_project ON views (project_id, type, name);
+CREATE INDEX IF NOT EXISTS views_by_type ON views (project_id, type, id);
 CREATE TABLE IF NOT EXISTS access_tokens (
   token TEXT PRIMARY KEY, view_id INTEGER NOT NULL, type TEXT NOT NULL,
   projects TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT);

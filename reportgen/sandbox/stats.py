@@ -13,7 +13,8 @@ test can check that latency was applied without timing anything itself.
 
 ``server_seconds`` adds up, per operation, the time from reading a request to having sent the
 answer (injected latency included): what benchmarks report as server time. ``run_counts``
-says how often ``runCount``/``totalCount`` was computed and how often it came from the cache.
+says how often ``runCount``/``totalCount`` was computed and how often it came from the cache;
+``connections`` how many TCP connections were accepted (clients keep theirs alive).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class Stats:
             self._delays: dict[str, float] = {}
             self._seconds: dict[str, float] = {}
             self._counts: Counter[str] = Counter()
+            self._accepted = 0
 
     def record(self, name: str, kind: str) -> None:
         """Count one request: ``name`` is the operation (or endpoint) name, ``kind`` its kind."""
@@ -69,6 +71,11 @@ class Stats:
         with self._lock:
             self._seconds[name] = self._seconds.get(name, 0.0) + seconds
 
+    def record_connection(self) -> None:
+        """Count one accepted connection."""
+        with self._lock:
+            self._accepted += 1
+
     def record_count(self, cached: bool) -> None:
         """Count one run count: served from the cache, or computed."""
         with self._lock:
@@ -84,7 +91,8 @@ class Stats:
          "faults": {"Viewer": {"500": 1, "latency": 2}},
          "latency_seconds": {"Viewer": 0.04},
          "server_seconds": {"Viewer": 0.043, "UpsertView2": 0.002, ...},
-         "run_counts": {"computed": 1, "cached": 4}}
+         "run_counts": {"computed": 1, "cached": 4},
+         "connections": 2}
         """
         with self._lock:
             faults: dict[str, dict[str, int]] = {}
@@ -104,4 +112,5 @@ class Stats:
                     "computed": self._counts["computed"],
                     "cached": self._counts["cached"],
                 },
+                "connections": self._accepted,
             }

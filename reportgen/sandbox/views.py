@@ -151,7 +151,11 @@ class Views:
         first: int | None,
         after: str | None,
     ) -> Row:
-        """``allViews``: the project's views of one type, oldest first, as a connection."""
+        """``allViews``: the project's views of one type, oldest first, as a connection.
+
+        A page reads only its own views (from the cursor, by id); ``totalCount`` is counted
+        only when asked for.
+        """
         where: list[str] = ["v.project_id = ?"]
         args: list[object] = [project_pk]
         for column, value in (
@@ -162,13 +166,23 @@ class Views:
             if value is not None:
                 where.append(f"{column} = ?")
                 args.append(value)
+        condition = " AND ".join(where)
+        after_pk = decode_int_id(after, "View") or 0
+        limit = "" if first is None else f" LIMIT {max(first, 0) + 1}"
         with self._db.read() as conn:
             rows = conn.execute(
-                _SELECT + f"WHERE {' AND '.join(where)} ORDER BY v.id", args
+                _SELECT + f"WHERE {condition} AND v.id > ? ORDER BY v.id{limit}",
+                (*args, after_pk),
             ).fetchall()
-        after_pk = decode_int_id(after, "View") or 0
-        records = [view_record(row) for row in rows if row["id"] > after_pk]
-        return connection(records, [r["id"] for r in records], first, after is not None, len(rows))
+        records = [view_record(row) for row in rows]
+        page = connection(records, [r["id"] for r in records], first, after is not None)
+        page["totalCount"] = lambda _info, **_: self._count(condition, args)
+        return page
+
+    def _count(self, condition: str, args: Sequence[object]) -> int:
+        with self._db.read() as conn:
+            row = conn.execute(f"SELECT count(*) AS n FROM views v WHERE {condition}", args)
+            return int(row.fetchone()["n"])
 
     def children(self, parent_pk: int) -> Row:
         """Drafts whose ``parentId`` is this view."""
