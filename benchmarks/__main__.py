@@ -1,16 +1,21 @@
-"""`python -m benchmarks [NAME...] [--profile]`: run the named benchmarks, or all of them.
+"""`python -m benchmarks [NAME...] [--quick] [--profile]`: the named benchmarks, or all.
 
-Names are module names without `_bench`: `validate`, `apply`, `preview`.
+Names are module names without `_bench`: `validate`, `plan`, `apply`, `preview`.
+`make bench` runs them all, in one run. Each benchmark is a module with `main(argv)`,
+registered below by name; importing one does no work. They measure whole processes,
+side by side with a peer, through the helpers in `benchmarks.harness`.
 """
 
 from __future__ import annotations
 
 import importlib
-import inspect
 import sys
+
+from benchmarks.harness import machine
 
 BENCHMARKS = {
     "validate": "benchmarks.validate_bench",
+    "plan": "benchmarks.plan_bench",
     "apply": "benchmarks.apply_bench",
     "preview": "benchmarks.preview_bench",
 }
@@ -23,14 +28,11 @@ def main(argv: list[str]) -> int:
     if unknown:
         print(f"unknown benchmark {unknown[0]!r}; choose from {', '.join(BENCHMARKS)}")
         return 1
+    print(f"Machine: {machine()}\n", flush=True)
     for i, name in enumerate(names):
         if i:
-            print()
-        module = importlib.import_module(BENCHMARKS[name])
-        if inspect.signature(module.main).parameters:
-            module.main(flags)
-        else:
-            module.main()
+            print(flush=True)
+        importlib.import_module(BENCHMARKS[name]).main(flags)
     return 0
 
 

@@ -197,10 +197,10 @@ def plan(
     chosen = fmt or "text"
     if rank_changes and chosen == "json":
         raise click.UsageError("--rank-changes shows Markdown tables: use -f markdown or text")
-    session, views = connect_and_build(paths, base_url, strict)
+    session, declarations = connect_and_build(paths, base_url, strict)
     options = applying.Options(prune=prune, targets=targets, concurrency=concurrency)
-    made, _ = applying.plan(session, views, options)
-    ranks = _rank_changes(session, views, made) if rank_changes else ""
+    made, _ = applying.plan(session, declarations, options)
+    ranks = _rank_changes(session, declarations, made) if rank_changes else ""
     groups = review(made.changes)
     if chosen == "markdown":
         text = plan_comment(made, ranks, groups=groups)
@@ -218,7 +218,7 @@ def plan(
     return EXIT_CHANGES if detailed_exitcode and made.has_changes else EXIT_OK
 
 
-def _rank_changes(session: Any, views: Any, made: Any) -> str:
+def _rank_changes(session: Any, declarations: Any, made: Any) -> str:
     """preview --diff's rank moves for the changed leaderboards, as Markdown; a note instead
     when they cannot be ranked (the plan itself stands)."""
     from reportgen.commands.review import rank_changes
@@ -226,7 +226,7 @@ def _rank_changes(session: Any, views: Any, made: Any) -> str:
     from reportgen.problems import ReportgenError
 
     try:
-        moves = rank_changes(session, views, made)
+        moves = rank_changes(session, declarations, made)
     except ReportgenError as exc:
         return f"## Leaderboard changes\n\n_Not ranked: {exc.message}_\n"
     return moves_markdown(moves) if moves else ""
@@ -276,7 +276,7 @@ def apply(
     from reportgen.commands import apply as applying
     from reportgen.progress import EventPrinter
 
-    session, views = connect_and_build(paths, base_url, strict)
+    session, declarations = connect_and_build(paths, base_url, strict)
     options = applying.Options(
         prune=prune,
         targets=targets,
@@ -286,7 +286,7 @@ def apply(
     )
     with EventPrinter(sys.stdout, color=color(sys.stdout), verbose=_verbosity > 0) as printer:
         outcome = applying.apply(
-            session, views, options, on_event=printer.event, on_plan=printer.plan
+            session, declarations, options, on_event=printer.event, on_plan=printer.plan
         )
         printer.done(outcome.summary())
     if summary is not None or os.environ.get("GITHUB_STEP_SUMMARY"):
@@ -323,10 +323,10 @@ def preview(
 
     if diff and fmt == "csv":
         raise click.UsageError("--diff shows rank moves, which CSV cannot hold: use -f markdown")
-    session, views = connect_and_build(paths, base_url, strict)
+    session, declarations = connect_and_build(paths, base_url, strict)
     options = PreviewOptions(targets, rows, everything, strict, gates, diff)
     with FetchProgress(sys.stderr, enabled=color(sys.stderr)) as bar:
-        result = run_preview(session, views, options, progress=bar.update)
+        result = run_preview(session, declarations, options, progress=bar.update)
     text = render_preview(result, fmt, color=output is None and color(sys.stdout))
     if output is not None:
         write_output(output, text)

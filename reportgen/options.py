@@ -104,10 +104,10 @@ def remote_options(func: Any) -> Any:
 def connect_and_build(
     paths: tuple[str, ...], base_url: str | None, strict: bool
 ) -> tuple[Any, Any]:
-    """Build the views (specs first: their problems come before any network), then connect."""
-    from reportgen.commands.build import build_views
+    """Declare the views (specs first: their problems come before any network), then connect."""
+    from reportgen.commands.build import declare_views
     from reportgen.commands.validate import DEFAULT_PATHS
-    from reportgen.remote.session import DefaultEntityEnviron, Session, connect, resolve_credentials
+    from reportgen.remote.session import Session, connect, resolve_credentials
 
     sessions: list[Session] = []
 
@@ -116,11 +116,14 @@ def connect_and_build(
             sessions.append(connect(resolve_credentials(base_url)))
         return sessions[0]
 
-    environ = DefaultEntityEnviron(os.environ, lambda: session().remote.default_entity())
-    views = build_views(
-        [*paths] or list(DEFAULT_PATHS), environ, warn=print_warnings, strict=strict
+    declarations = declare_views(
+        [*paths] or list(DEFAULT_PATHS),
+        os.environ,
+        default_entity=lambda: session().remote.default_entity(),
+        warn=print_warnings,
+        strict=strict,
     )
-    return session(), views
+    return session(), declarations
 
 
 def color(stream: object) -> bool:
@@ -376,9 +379,9 @@ def pull_back_paths(
     from reportgen.commands import apply as applying
     from reportgen.commands.pull_back import pull_back
 
-    session, views = connect_and_build(paths, base_url, strict=False)
+    session, declarations = connect_and_build(paths, base_url, strict=False)
     options = applying.Options(concurrency=concurrency)
-    made, _ = applying.plan(session, views, options)
+    made, _ = applying.plan(session, declarations, options)
     result = pull_back(made, keys=keys, drifted=drifted, strict=strict)
     for line in result.lines():
         click.echo(line)

@@ -114,8 +114,7 @@ def object_listing(result: ValidationResult) -> str:
         f"ok: {_count(len(result.objects), 'object')} in {_count(len(result.files), 'file')}\n"
     ]
     for obj in result.objects:
-        body = obj.instance.data[obj.kind]
-        entity = shown(str(body.get("entity", "${WANDB_ENTITY}")))
-        where = f"{entity}/{shown(str(body.get('project')))}"
+        entity = shown("${WANDB_ENTITY}" if obj.entity is None else obj.entity)
+        where = f"{entity}/{shown(obj.project)}"
         lines.append(f"  {obj.kind:<11} {obj.key:<28} {where}\n")
     return "".join(lines)

@@ -247,7 +247,7 @@ def test_a_create_that_never_answers_is_found_not_repeated(sb: Sandbox, specs: P
     may exist all the same: apply lists the scope again and finds it instead of creating
     a second one. The transport is the seam apply receives; the server is the sandbox."""
     from reportgen.commands.apply import Options, apply
-    from reportgen.commands.build import build_views
+    from reportgen.commands.build import declare_views
     from reportgen.remote.client import Remote, RemoteError, RetryPolicy
     from reportgen.remote.session import Session
 
@@ -269,8 +269,8 @@ def test_a_create_that_never_answers_is_found_not_repeated(sb: Sandbox, specs: P
 
     remote = Remote(transport, classify, RetryPolicy(sleep=lambda _: None))
     session = Session(remote=remote, app_url=sb.base_url, default_entity=sb.entity)
-    views = build_views([specs], environ={"WANDB_ENTITY": sb.entity})
-    outcome = apply(session, views, Options())
+    declarations = declare_views([specs], environ={"WANDB_ENTITY": sb.entity})
+    outcome = apply(session, declarations, Options())
 
     assert not outcome.failed and outcome.count("created") == 4 and len(lost) == 2
     assert sb.stats()["operations"]["UpsertView2"] == 4  # the lost two were not sent again

@@ -161,6 +161,8 @@ def test_a_prefix_typo_warns_and_fails_with_strict(
     monkeypatch.setenv("WANDB_ENTITY", "team")
     code, _, err = run(capsys, "build", str(spec), "-o", str(tmp_path / "out"))
     assert (code, err) == (0, warning)
+    built = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert built == ["typo.report.json", "typo.workspace.json"]  # a warning drops nothing
     code, out, err = run(capsys, "build", "--strict", str(spec), "-o", str(tmp_path / "strict"))
     assert (code, out, err) == (1, "", warning)
     assert not (tmp_path / "strict").exists()

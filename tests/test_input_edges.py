@@ -20,6 +20,7 @@ import pytest
 
 from reportgen.commands.validate import validate_paths
 from reportgen.spec import model as m
+from reportgen.spec.expand import Instance
 from reportgen.spec.filters import Compare, walk
 from reportgen.spec.parse import parse_instances
 
@@ -29,11 +30,15 @@ CASES = REPO / "tests" / "cases"
 
 def test_matrix_values_in_filters_are_values_never_syntax() -> None:
     """`a" or config.b == "x` stays one string: the filter keeps its two comparisons."""
-    result = validate_paths([CASES / "valid" / "filters-accepted-edges.yaml"])
+    instances: list[Instance] = []
+    result = validate_paths(
+        [CASES / "valid" / "filters-accepted-edges.yaml"],
+        on_instance=lambda _path, instance, _index: instances.append(instance),
+    )
     assert result.problems == []
     boards = {
         spec.key: spec
-        for spec in parse_instances(result.instances, {"WANDB_ENTITY": "team"})
+        for spec in parse_instances(instances, {"WANDB_ENTITY": "team"})
         if isinstance(spec, m.Leaderboard)
     }
     board = boards["accepted-edges-injected"]

@@ -205,6 +205,35 @@ def test_canonical_json_format() -> None:
     assert canonical_json({"b": 1, "a": ["é"]}) == '{\n  "a": [\n    "é"\n  ],\n  "b": 1\n}\n'
 
 
+_JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from([1e-05, 1e-09, 0.0001, 1e16, -0.0, 5e-324])
+    | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=4), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_JSON_VALUES)
+def test_canonical_json_is_the_text_json_dumps_writes(value: Any) -> None:
+    """orjson writes it; the bytes are json.dumps' (golden files and digests depend on them)."""
+    expected = json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    assert canonical_json(value) == expected
+
+
+def test_canonical_json_falls_back_where_orjson_differs() -> None:
+    for value in ({"lr": 1e-05}, {1: "a"}, [2**65], {"x": "\ud800"}, {"s": "1e-5"}):
+        assert canonical_json(value) == (
+            json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+        )
+
+
 def test_spec_hash_is_sha256_of_canonical_json() -> None:
     spec = _ws_spec(_workspace())
     text = canonical_json(normalize(spec, WS))

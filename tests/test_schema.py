@@ -187,9 +187,10 @@ def test_whole_floats_count_as_integers(tmp_path: Path) -> None:
         "  curves: {y: loss, top: 3.0, smoothing: 0.5}}\n",
         encoding="utf-8",
     )
-    result = validate_paths([spec])
+    instances: list[Any] = []
+    result = validate_paths([spec], on_instance=lambda _path, i, _index: instances.append(i))
     assert result.problems == []
-    curves = result.instances[0].data["leaderboard"]["curves"]
+    curves = instances[0].data["leaderboard"]["curves"]
     assert (type(curves["top"]), curves["top"]) == (int, 3)
     assert (type(curves["smoothing"]), curves["smoothing"]) == (float, 0.5)
 

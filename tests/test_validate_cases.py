@@ -23,8 +23,9 @@ import pytest
 import yaml
 
 from reportgen import cli
-from reportgen.commands.validate import ValidationResult, validate_paths
+from reportgen.commands.validate import validate_paths
 from reportgen.problems import Level, Problem
+from reportgen.spec.expand import Instance
 from reportgen.spec.files import SpecFiles, _walk
 from reportgen.spec.load import MAX_FILE_BYTES, load_file
 from reportgen.spec.schema import schema
@@ -217,8 +218,11 @@ def test_problems_are_sorted_and_unique_across_cases(tmp_path: Path) -> None:
 # What the valid cases cover: every kind, panel, block and matrix form.
 
 
-def _valid_result() -> ValidationResult:
-    return validate_paths([VALID])
+def _valid_instances() -> list[Instance]:
+    instances: list[Instance] = []
+    result = validate_paths([VALID], on_instance=lambda _path, i, _index: instances.append(i))
+    assert result.ok
+    return instances
 
 
 def _panels(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -229,27 +233,20 @@ def _panels(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_valid_cases_cover_the_language() -> None:
-    result = _valid_result()
+    instances = _valid_instances()
     defs = schema()["$defs"]
     kinds = {
-        kind
-        for i in result.instances
-        for kind in ("workspace", "report", "leaderboard")
-        if kind in i.data
+        kind for i in instances for kind in ("workspace", "report", "leaderboard") if kind in i.data
     }
     assert kinds == {"workspace", "report", "leaderboard"}
-    panel_types = {p["type"] for i in result.instances for p in _panels(i.data)}
+    panel_types = {p["type"] for i in instances for p in _panels(i.data)}
     assert panel_types == set(defs["panel"]["properties"]["type"]["enum"])
-    blocks = {
-        next(iter(b)) for i in result.instances for b in i.data.get("report", {}).get("blocks", [])
-    }
+    blocks = {next(iter(b)) for i in instances for b in i.data.get("report", {}).get("blocks", [])}
     assert blocks == set(defs["block"]["properties"])
-    forms = {
-        type(i.doc.data["matrix"]).__name__ for i in result.instances if "matrix" in i.doc.data
-    }
+    forms = {type(i.doc.data["matrix"]).__name__ for i in instances if "matrix" in i.doc.data}
     assert forms == {"dict", "list"}
-    assert any(i.doc.index > 0 for i in result.instances), "a multi-document file"
-    assert any(k.startswith("x-") for i in result.instances for k in i.doc.data), "x- keys"
+    assert any(i.doc.index > 0 for i in instances), "a multi-document file"
+    assert any(k.startswith("x-") for i in instances for k in i.doc.data), "x- keys"
 
 
 # The CLI.
@@ -630,3 +627,28 @@ def test_validate_does_not_import_wandb() -> None:
     )
     heavy = sorted(m for m in imported if m.split(".")[0] in ("wandb", "wandb_workspaces"))
     assert heavy == []
+
+
+def test_each_file_is_released_once_checked(tmp_path: Path) -> None:
+    """Constant memory per file: while a file is validated, no earlier file's document is
+    still alive; only keys and positions outlive a file (for the cross-file checks)."""
+    import gc
+    import weakref
+
+    for i in range(4):
+        (tmp_path / f"s{i}.yaml").write_text(
+            f"workspace: {{key: k{i}, title: t, project: p}}\n", encoding="utf-8"
+        )
+    documents: list[weakref.ref[Any]] = []
+    alive_when_seen: list[int] = []
+
+    def seen(_path: Path, instance: Instance, _index: int) -> None:
+        gc.collect()
+        alive_when_seen.append(sum(ref() is not None for ref in documents))
+        documents.append(weakref.ref(instance.doc))
+
+    result = validate_paths([tmp_path], on_instance=seen)
+    gc.collect()
+    assert [o.key for o in result.objects] == ["k0", "k1", "k2", "k3"]
+    assert alive_when_seen == [0, 0, 0, 0]
+    assert all(ref() is None for ref in documents)

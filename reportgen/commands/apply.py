@@ -1,7 +1,9 @@
 """`reportgen apply`: carry out a plan against W&B, idempotently.
 
 One listing per (entity, project, view type), then one write per view that differs; a
-second apply right after the first writes nothing. Writes run on a bounded thread pool.
+second apply right after the first writes nothing (and compiles nothing: see `plan`). A
+view is compiled again when it is written, so no compiled view outlives its write. Writes
+run on a bounded thread pool.
 Creates are never blindly retried: after a failed create the scope is listed again and a
 view that carries the key counts as created, so a lost response cannot make a duplicate.
 """
@@ -15,12 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-import wandb_workspaces.reports.v2 as wr
-import wandb_workspaces.workspaces as ws
-
-from reportgen.commands.build import BuiltView
+from reportgen.commands.build import Declarations
 from reportgen.commands.plan import Change, Plan, Scope, make_plan, scopes_for
 from reportgen.compile.normalize import id_translation, stable_ids
+from reportgen.problems import ReportgenError
 from reportgen.remote.client import Remote, RemoteError, RemoteView
 from reportgen.remote.identity import Marker, parse_marker, view_name, view_url, with_marker
 from reportgen.remote.session import Session
@@ -80,24 +80,30 @@ def fetch_listings(
         return dict(zip(scopes, results, strict=True))
 
 
-def plan(session: Session, views: Sequence[BuiltView], options: Options) -> tuple[Plan, Listings]:
+def plan(session: Session, declarations: Declarations, options: Options) -> tuple[Plan, Listings]:
+    views = declarations.views
     listings = fetch_listings(session.remote, scopes_for(views), options.concurrency)
     made = make_plan(
-        views, listings, app_url=session.app_url, prune=options.prune, targets=options.targets
+        views,
+        listings,
+        compile=declarations.compile,
+        app_url=session.app_url,
+        prune=options.prune,
+        targets=options.targets,
     )
     return made, listings
 
 
 def apply(
     session: Session,
-    views: Sequence[BuiltView],
+    declarations: Declarations,
     options: Options,
     on_event: Callable[[Event], None] = lambda e: None,
     on_plan: Callable[[Plan], None] = lambda p: None,
 ) -> Outcome:
-    made, listings = plan(session, views, options)
+    made, listings = plan(session, declarations, options)
     on_plan(made)
-    executor = _Executor(session, listings, options, on_event)
+    executor = _Executor(session, declarations, listings, options, on_event)
     return Outcome(made, executor.run(made.changes))
 
 
@@ -105,12 +111,14 @@ class _Executor:
     def __init__(
         self,
         session: Session,
+        declarations: Declarations,
         listings: Listings,
         options: Options,
         on_event: Callable[[Event], None],
     ) -> None:
         self.remote = session.remote
         self.app_url = session.app_url
+        self.declarations = declarations
         self.listings = listings
         self.options = options
         self.on_event = on_event
@@ -176,14 +184,18 @@ class _Executor:
         self.emit(Event("pruned", change, change.url))
 
     def write(self, change: Change) -> None:
-        built, remote = change.built, change.remote
-        assert built is not None and change.local_doc is not None
+        remote = change.remote
+        assert change.declared is not None and change.local_digest is not None
+        try:
+            ((_, built),) = self.declarations.compile([change.declared])
+        except ReportgenError as exc:  # its file changed since the plan: this object fails
+            raise RemoteError(exc.message) from None
         if remote is None and self.listings.get(change.scope, []) is None:
             self.ensure_project(change.entity, change.project)
         if remote is not None:
             reuse_ids(built.compiled, built.spec(), remote.spec, built.view_type)
         spec = json.dumps(built.spec(self.project_id), separators=(",", ":"))
-        marker = Marker(built.key, change.local_digest or "")
+        marker = Marker(built.key, change.local_digest, change.declared.digest)
         fields: dict[str, Any] = {
             "entity": change.entity,
             "project": change.project,
@@ -282,6 +294,9 @@ def reuse_ids(
     W&B keys per-panel state (zoom, hidden series, the open run set) by these ids; keeping
     them makes an update an edit rather than a replacement (REPORT.md 2, 7).
     """
+    import wandb_workspaces.reports.v2 as wr
+    import wandb_workspaces.workspaces as ws
+
     table = id_translation(local_spec, remote_spec, view_type)
     if isinstance(compiled, ws.Workspace):
         for section in compiled.sections:

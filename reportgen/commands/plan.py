@@ -1,8 +1,10 @@
 """`reportgen plan`: what apply would do, computed from the specs and one listing per scope.
 
 Pure: the listings come in (fetched by `reportgen.commands.apply.fetch_listings`), changes go out.
-Each declared view is matched to the live view carrying its key (see `identity`) and
-both are compared in normalised form:
+Each declared view is matched to the live view carrying its key (see `identity`). A view
+whose marker says it was compiled from what the spec says now, and whose W&B copy still
+hashes to what was applied, is unchanged without compiling anything; every other view is
+compiled (`Declarations.compile`) and both sides are compared in normalised form:
 
 * create     - nothing on W&B has the key;
 * adopt      - a view made outside reportgen that the spec names with `adopt:` (written by
@@ -17,20 +19,27 @@ from __future__ import annotations
 
 import fnmatch
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from reportgen.commands.build import BuiltView
+from reportgen.commands.build import REPORT_TYPE, WORKSPACE_TYPE, BuiltView, Declared
 from reportgen.compile.normalize import normalize
-from reportgen.compile.viewspec import REPORT_TYPE, WORKSPACE_TYPE
 from reportgen.problems import ReportgenError
 from reportgen.remote.client import RemoteView
-from reportgen.remote.identity import digest, parse_marker, view_document, view_name, view_url
+from reportgen.remote.identity import (
+    digest,
+    parse_marker,
+    unchanged,
+    view_document,
+    view_name,
+    view_url,
+)
 
 Scope = tuple[str, str, str]  # entity, project, view type
 ACTIONS = ("delete", "create", "adopt", "update", "drifted", "unchanged")
 VIEW_TYPES = (WORKSPACE_TYPE, REPORT_TYPE)
+Compile = Callable[[Sequence[Declared]], Iterator[tuple[Declared, BuiltView]]]
 
 
 @dataclass
@@ -41,13 +50,38 @@ class Change:
     project: str
     view_type: str
     title: str
-    built: BuiltView | None = None
+    declared: Declared | None = None
     remote: RemoteView | None = None
-    local_doc: dict[str, Any] | None = None
     remote_doc: dict[str, Any] | None = None
     url: str | None = None
     source: str | None = None
     note: str = ""
+    local_digest: str | None = None  # the `applied` digest of the declared view, once compiled
+    compiler: Compile | None = field(default=None, repr=False, compare=False)
+    # Kept where a diff shows it (update, drifted, adopt); else made again on first use.
+    _local_doc: dict[str, Any] | None = field(default=None, repr=False)
+    _built: BuiltView | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def built(self) -> BuiltView | None:
+        """The declared view compiled (None for a delete). Plan holds no compiled view (an
+        unchanged one was never compiled), so it is compiled again on first use, through
+        `compiler`, and kept: for the few changes a caller looks into (`pull --key`)."""
+        if self._built is None and self.declared is not None and self.compiler is not None:
+            ((_, self._built),) = self.compiler([self.declared])
+        return self._built
+
+    @property
+    def local_doc(self) -> dict[str, Any] | None:
+        """The declared view as compared with W&B's (title, description, normalised spec)."""
+        if self._local_doc is None and self.declared is not None:
+            built = self.built
+            self._local_doc = None if built is None else local_document(built)
+        return self._local_doc
+
+    @local_doc.setter
+    def local_doc(self, value: dict[str, Any] | None) -> None:
+        self._local_doc = value
 
     @property
     def scope(self) -> Scope:
@@ -60,10 +94,6 @@ class Change:
     @property
     def pending(self) -> bool:
         return self.action != "unchanged"
-
-    @property
-    def local_digest(self) -> str | None:
-        return None if self.local_doc is None else digest(self.local_doc)
 
 
 @dataclass
@@ -87,13 +117,13 @@ class Plan:
         )
 
 
-def scopes_for(views: Iterable[BuiltView]) -> list[Scope]:
+def scopes_for(views: Iterable[Declared]) -> list[Scope]:
     """Every (entity, project, view type) to list: both types of every project the specs cover."""
-    projects = dict.fromkeys((v.view.entity, v.view.project) for v in views)
+    projects = dict.fromkeys((v.entity, v.project) for v in views)
     return [(e, p, t) for e, p in projects for t in VIEW_TYPES]
 
 
-def select(views: Sequence[BuiltView], targets: Sequence[str]) -> list[BuiltView]:
+def select(views: Sequence[Declared], targets: Sequence[str]) -> list[Declared]:
     """The views whose key matches one of the --target globs (all when there are none)."""
     if not targets:
         return list(views)
@@ -101,14 +131,16 @@ def select(views: Sequence[BuiltView], targets: Sequence[str]) -> list[BuiltView
 
 
 def make_plan(
-    views: Sequence[BuiltView],
+    views: Sequence[Declared],
     listings: Mapping[Scope, list[RemoteView] | None],
     *,
+    compile: Compile,
     app_url: str,
     prune: bool = False,
     targets: Sequence[str] = (),
 ) -> Plan:
-    """Compare declared views with W&B's; raises ReportgenError on duplicate keys."""
+    """Compare declared views with W&B's; raises ReportgenError on duplicate keys, and with
+    the problems of views that wandb-workspaces refuses."""
     managed = _managed(listings, app_url)
     by_name = _unmarked_by_name(listings)
     by_id = _adoptable(views, listings)
@@ -118,54 +150,46 @@ def make_plan(
         if not any(fnmatch.fnmatchcase(key, target) for key in known):
             raise ReportgenError(f"--target {target!r} matches no key of the specs or on W&B")
     plan = Plan()
-    declared: set[tuple[Scope, str]] = set()
-    for built in select(views, targets):
-        scope = (built.view.entity, built.view.project, built.view_type)
-        declared.add((scope, built.key))
-        local_doc = view_document(
-            built.view.title, built.view.description, normalize(built.spec(), built.view_type)
-        )
+    declared_at: set[tuple[Scope, str]] = set()
+    to_compile: list[tuple[Declared, Change]] = []
+    for declared in select(views, targets):
+        scope = (declared.entity, declared.project, declared.view_type)
+        declared_at.add((scope, declared.key))
         # A workspace saved again through wandb-workspaces loses its description (the
         # library sends ""), but keeps the deterministic name apply gave it.
-        name = view_name(scope[0], scope[1], scope[2], built.key)
-        remote = managed.get((scope, built.key)) or by_name.get((scope, name))
+        name = view_name(scope[0], scope[1], scope[2], declared.key)
+        remote = managed.get((scope, declared.key)) or by_name.get((scope, name))
         change = Change(
             action="create",
-            key=built.key,
+            key=declared.key,
             entity=scope[0],
             project=scope[1],
             view_type=scope[2],
-            title=built.view.title,
-            built=built,
-            local_doc=local_doc,
-            source=str(built.view.source),
+            title=declared.title,
+            declared=declared,
+            source=str(declared.source),
+            compiler=compile,
         )
+        plan.changes.append(change)
         if remote is not None:
             change.remote = remote
-            change.remote_doc = _remote_doc(remote)
             change.url = _url(app_url, remote)
-            change.action = _compare(local_doc, change.remote_doc, remote)
-            if parse_marker(remote.description) is None:
-                # Found by name: saved by another tool that blanked the description. Even
-                # unchanged, it needs its marker back, or prune could never find it again.
-                change.note = (
-                    "its reportgen marker is gone from the description; apply writes it back"
-                )
-                if change.action == "unchanged":
-                    change.action = "update"
-        adopted_view = None if remote else _adopted(by_id, scope, built.view.adopt)
+            marker = parse_marker(remote.description)
+            if unchanged(marker, declared.digest, _remote_doc(remote)):
+                change.action = "unchanged"
+                continue
+        adopted_view = None if remote else _adopted(by_id, scope, declared.adopt)
         if adopted_view is not None:
             change.remote = adopted_view
-            change.remote_doc = _remote_doc(adopted_view)
             change.url = _url(app_url, adopted_view)
             change.action = "adopt"
             adopted.add(adopted_view.id)
-            change.note = "made outside reportgen; apply marks it managed" + (
-                "" if local_doc == change.remote_doc else " and updates it"
-            )
-        plan.changes.append(change)
+        to_compile.append((declared, change))
+    changes = dict(to_compile)
+    for declared, built in compile([d for d, _ in to_compile]):
+        _compare(changes[declared], built)
     for (scope, key), remote in managed.items():
-        if (scope, key) in declared or not _targeted(key, targets) or remote.id in adopted:
+        if (scope, key) in declared_at or not _targeted(key, targets) or remote.id in adopted:
             continue
         if not prune:
             plan.orphans += 1
@@ -188,11 +212,11 @@ def make_plan(
 
 
 def _adoptable(
-    views: Sequence[BuiltView], listings: Mapping[Scope, list[RemoteView] | None]
+    views: Sequence[Declared], listings: Mapping[Scope, list[RemoteView] | None]
 ) -> dict[tuple[Scope, str], RemoteView]:
     """Views `adopt:` may name: made outside reportgen, or managed under a key no spec
     declares any more (a pulled object that had to take a new key)."""
-    declared = {((v.view.entity, v.view.project, v.view_type), v.key) for v in views}
+    declared = {((v.entity, v.project, v.view_type), v.key) for v in views}
     found: dict[tuple[Scope, str], RemoteView] = {}
     for scope, listed in listings.items():
         for view in listed or []:
@@ -217,13 +241,42 @@ def _targeted(key: str, targets: Sequence[str]) -> bool:
     return not targets or any(fnmatch.fnmatchcase(key, t) for t in targets)
 
 
-def _compare(local_doc: dict[str, Any], remote_doc: dict[str, Any], remote: RemoteView) -> str:
-    if local_doc == remote_doc:
-        return "unchanged"
+def local_document(built: BuiltView) -> dict[str, Any]:
+    """What plan compares of a compiled view: title, description and normalised spec."""
+    return view_document(
+        built.view.title, built.view.description, normalize(built.spec(), built.view_type)
+    )
+
+
+def _compare(change: Change, built: BuiltView) -> None:
+    """Settle a change from the compiled view; keep both sides only where a diff shows them."""
+    local_doc = local_document(built)
+    change.local_digest = digest(local_doc)
+    remote = change.remote
+    if remote is None:
+        return
+    remote_doc = _remote_doc(remote)
+    if change.action == "adopt":  # both sides kept: the diff shows only if they differ
+        change.note = "made outside reportgen; apply marks it managed" + (
+            "" if local_doc == remote_doc else " and updates it"
+        )
+        change.local_doc, change.remote_doc = local_doc, remote_doc
+        return
     marker = parse_marker(remote.description)
-    if marker is not None and marker.digest == digest(remote_doc):
-        return "update"
-    return "drifted"
+    if local_doc == remote_doc:
+        change.action = "unchanged"
+    elif marker is not None and marker.digest == digest(remote_doc):
+        change.action = "update"
+    else:
+        change.action = "drifted"
+    if marker is None:
+        # Found by name: saved by another tool that blanked the description. Even
+        # unchanged, it needs its marker back, or prune could never find it again.
+        change.note = "its reportgen marker is gone from the description; apply writes it back"
+        if change.action == "unchanged":
+            change.action = "update"
+    if change.action != "unchanged":
+        change.local_doc, change.remote_doc = local_doc, remote_doc
 
 
 def _remote_doc(remote: RemoteView) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from reportgen.commands import apply as applying
-from reportgen.commands.build import BuiltView
+from reportgen.commands.build import BuiltView, Declarations
 from reportgen.commands.plan import select
 from reportgen.preview.checks import Place
 from reportgen.preview.diff import BoardMoves, rank_moves
@@ -92,12 +92,12 @@ def targets(views: Sequence[BuiltView], extra_gates: Sequence[Gate] = ()) -> lis
 
 def preview(
     session: Session,
-    views: Sequence[BuiltView],
+    declarations: Declarations,
     options: PreviewOptions,
     progress: Progress | None = None,
 ) -> PreviewResult:
     """Evaluate the selected views against W&B's runs (and, with diff, the live views)."""
-    chosen = select(views, options.targets)
+    chosen = select(declarations.views, options.targets)
     if options.targets and not chosen:
         raise ReportgenError(f"--target {', '.join(options.targets)} matches no key of the specs")
     run = Options(
@@ -106,10 +106,11 @@ def preview(
         strict=options.strict,
         now=dt.datetime.now(dt.timezone.utc),
     )
-    boards = [_evaluate(session, t, run, progress) for t in targets(chosen, options.gates)]
+    views = [built for _, built in declarations.compile(chosen)]
+    boards = [_evaluate(session, t, run, progress) for t in targets(views, options.gates)]
     result = PreviewResult(boards)
     if options.diff:
-        result.moves = _moves(session, chosen, boards, run)
+        result.moves = _moves(session, declarations, options.targets, boards, run)
     return result
 
 
@@ -129,10 +130,14 @@ def _evaluate(
 
 
 def _moves(
-    session: Session, views: Sequence[BuiltView], boards: Sequence[Board], run: Options
+    session: Session,
+    declarations: Declarations,
+    keys: Sequence[str],
+    boards: Sequence[Board],
+    run: Options,
 ) -> list[BoardMoves]:
     """Evaluate the live copy of each board's view and compare the top rows."""
-    plan, _ = applying.plan(session, views, applying.Options())
+    plan, _ = applying.plan(session, declarations, applying.Options(targets=keys))
     live = {(c.key, c.view_type): c.remote for c in plan.changes if c.remote is not None}
     moves = []
     for board in boards:

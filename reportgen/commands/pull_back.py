@@ -60,7 +60,7 @@ def chosen(plan: Plan, keys: Sequence[str], drifted: bool) -> dict[str, list[Cha
     """The changes of the objects to pull back, by key (a leaderboard has two)."""
     by_key: dict[str, list[Change]] = defaultdict(list)
     for change in plan.changes:
-        if change.built is not None:
+        if change.declared is not None:  # not a delete (and not compiled just to know that)
             by_key[change.key].append(change)
     unknown = [k for k in keys if k not in by_key]
     if unknown:
@@ -84,7 +84,7 @@ def pull_back(
         elif all(c.action == "unchanged" for c in changes):
             result.unchanged.append(key)
         else:
-            files[str(changes[0].built.view.source.file)].append(key)  # type: ignore[union-attr]
+            files[str(changes[0].declared.source.file)].append(key)  # type: ignore[union-attr]
     for file, file_keys in files.items():
         _rewrite_file(Path(file), file_keys, plan, targets, result, strict)
     return result
@@ -268,9 +268,9 @@ def _checks(
     expected: dict[tuple[str, str], dict[str, Any]] = {}
     environ = dict(os.environ)
     for change in plan.changes:
-        if change.built is None or change.source is None:
+        if change.declared is None or change.source is None:
             continue
-        if Path(change.built.view.source.file).resolve() != path.resolve():
+        if Path(change.declared.source.file).resolve() != path.resolve():
             continue
         environ.setdefault("WANDB_ENTITY", change.entity)
         wanted = _expected(change) if change.key in done else change.local_doc

@@ -15,19 +15,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from reportgen.commands.build import BuiltView
+from reportgen.commands.build import WORKSPACE_TYPE, Declarations
 from reportgen.commands.plan import Change, Plan
-from reportgen.commands.preview import PreviewOptions, preview
-from reportgen.compile.viewspec import WORKSPACE_TYPE
-from reportgen.preview.diff import BoardMoves
 from reportgen.problems import ReportgenError
-from reportgen.pull.compiled import DocumentProblems
-from reportgen.pull.decompile import Decompiled, LiveView, decompile
 from reportgen.pull.describe import Phrase, describe
-from reportgen.pull.leaderboard import fit
-from reportgen.remote.session import Session
 from reportgen.spec import model as m
+
+if TYPE_CHECKING:  # decompiling and ranking import wandb-workspaces: only when describing
+    from reportgen.preview.diff import BoardMoves
+    from reportgen.pull.decompile import Decompiled, LiveView
+    from reportgen.remote.session import Session
 
 Phrases = tuple[Phrase, ...]
 
@@ -73,6 +72,10 @@ def _parts(changes: Iterable[Change]) -> list[list[Change]]:
 
 
 def _described(changes: list[Change]) -> list[tuple[list[Change], Phrases | None]]:
+    from reportgen.pull.compiled import DocumentProblems
+    from reportgen.pull.decompile import decompile
+    from reportgen.pull.leaderboard import fit
+
     first = changes[0]
     if first.remote is None or first.built is None or first.local_doc == first.remote_doc:
         return [(changes, ())]  # created, deleted, or adopted as it is: nothing to compare
@@ -102,6 +105,8 @@ def _compare(live: Decompiled | None, local: Decompiled | None, edit: bool) -> P
 
 
 def _live(change: Change) -> LiveView:
+    from reportgen.pull.decompile import LiveView
+
     assert change.remote is not None and change.built is not None
     live = LiveView.of(change.remote)
     # wandb-workspaces blanks a workspace's description when it saves one (REPORT.md 1.2):
@@ -112,6 +117,8 @@ def _live(change: Change) -> LiveView:
 
 
 def _local(change: Change) -> LiveView:
+    from reportgen.pull.decompile import LiveView
+
     assert change.built is not None
     view = change.built.view
     return LiveView(
@@ -148,7 +155,7 @@ def _when(stamp: str) -> str:
     return parsed.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def rank_changes(session: Session, views: Sequence[BuiltView], plan: Plan) -> list[BoardMoves]:
+def rank_changes(session: Session, declarations: Declarations, plan: Plan) -> list[BoardMoves]:
     """The rank moves of every leaderboard the plan changes (`preview --diff`): the runs as
     W&B's live view ranks them against the ranking the spec makes."""
     keys = sorted(
@@ -163,4 +170,6 @@ def rank_changes(session: Session, views: Sequence[BuiltView], plan: Plan) -> li
     )
     if not keys:
         return []
-    return preview(session, views, PreviewOptions(targets=tuple(keys), diff=True)).moves
+    from reportgen.commands.preview import PreviewOptions, preview
+
+    return preview(session, declarations, PreviewOptions(targets=tuple(keys), diff=True)).moves

@@ -60,9 +60,12 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any, cast
 from urllib.parse import quote, unquote
+
+import orjson
 
 from reportgen.compile.normalize_filters import MAX_DEPTH as _MAX_DEPTH
 from reportgen.compile.normalize_filters import dicts as _dicts
@@ -89,9 +92,26 @@ def normalize(spec: Mapping[str, Any], view_type: str) -> dict[str, Any]:
     return _canonical(spec, view_type, {})
 
 
+# Where orjson's text differs from json.dumps': floats below 1e-4 (orjson writes 0.00001 and
+# 1e-9 where Python writes 1e-05 and 1e-09). Matches inside strings only cost the fallback.
+_ORJSON_DIFFERS = re.compile(rb"0\.0000[0-9]|e-[0-9](?![0-9])")
+
+
 def canonical_json(obj: Any) -> str:
-    """Serialise ``obj`` with sorted keys, two-space indent, real Unicode and a final newline."""
-    return json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    """Serialise ``obj`` with sorted keys, two-space indent, real Unicode and a final newline.
+
+    The text of ``json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False)``, made by
+    orjson (Python's json writes indented output with its pure-Python encoder); json.dumps
+    itself where orjson would write it differently or refuses it (tiny floats, integers past
+    64 bits, non-string keys, lone surrogates).
+    """
+    try:
+        raw = orjson.dumps(obj, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+    except TypeError:
+        raw = None
+    if raw is None or _ORJSON_DIFFERS.search(raw):
+        return json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    return raw.decode("utf-8") + "\n"
 
 
 def spec_hash(spec: Mapping[str, Any], view_type: str) -> str:

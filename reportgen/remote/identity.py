@@ -3,11 +3,14 @@
 A managed view carries a marker line in its description (apply writes it last; it is
 found on any line, so text added below it in the W&B app does not orphan the view):
 
-    managed by reportgen · key=cifar10 · applied=3f2a9c0d41b7e655
+    managed by reportgen · key=cifar10 · applied=3f2a9c0d41b7e655 · source=9b1c2d3e4f506172
 
 `key` is the object's stable key; `applied` is the first 16 hex digits of the sha256 of the
 view as last applied (title, description and normalised spec). When W&B's copy no longer
-hashes to `applied`, someone edited it in the app since: that is drift.
+hashes to `applied`, someone edited it in the app since: that is drift. `source` is the
+digest of what that view was compiled from (`source_digest`): when it still matches the
+spec and W&B's copy still hashes to `applied`, the view is unchanged and nothing needs to
+be compiled to know it. Markers written before `source` existed still parse (without it).
 
 New views get a deterministic internal name derived from their identity, so a create that
 is retried after a lost response names the same view instead of making a second one.
@@ -18,14 +21,18 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import reportgen
 from reportgen.compile.normalize import canonical_json
 
 MARKER_PREFIX = "managed by reportgen"
 _MARKER = re.compile(
-    r"^\s*managed by reportgen · key=(?P<key>[A-Za-z0-9._-]+) · applied=(?P<digest>[0-9a-f]{16,64})\s*$"
+    r"^\s*managed by reportgen · key=(?P<key>[A-Za-z0-9._-]+) · applied=(?P<digest>[0-9a-f]{16,64})"
+    r"(?: · source=(?P<source>[0-9a-f]{16,64}))?\s*$"
 )
 DIGEST_LENGTH = 16
 
@@ -34,9 +41,11 @@ DIGEST_LENGTH = 16
 class Marker:
     key: str
     digest: str
+    source: str | None = None  # None in markers written before source digests
 
     def __str__(self) -> str:
-        return f"{MARKER_PREFIX} · key={self.key} · applied={self.digest}"
+        tail = f" · source={self.source}" if self.source else ""
+        return f"{MARKER_PREFIX} · key={self.key} · applied={self.digest}{tail}"
 
 
 def _find(description: str) -> tuple[int, Marker] | None:
@@ -45,7 +54,7 @@ def _find(description: str) -> tuple[int, Marker] | None:
     for index in range(len(lines) - 1, -1, -1):
         match = _MARKER.match(lines[index])
         if match:
-            return index, Marker(match["key"], match["digest"])
+            return index, Marker(match["key"], match["digest"], match["source"])
     return None
 
 
@@ -78,6 +87,38 @@ def view_document(display_name: str, description: str, spec: dict[str, Any]) -> 
 
 def digest(document: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()[:DIGEST_LENGTH]
+
+
+def source_digest(source: dict[str, Any]) -> str:
+    """What a view is compiled from, as a digest: `source` (the object as the spec states it,
+    after matrix stamping and with the environment read, and which of its views this is)
+    and the compiler (`compiler_fingerprint`). Equal digests compile to equal views, so an
+    object whose marker holds this digest need not be compiled again."""
+    return digest({"compiler": compiler_fingerprint(), "source": source})
+
+
+def unchanged(marker: Marker | None, source: str, remote_doc: dict[str, Any]) -> bool:
+    """Whether a view is known unchanged without compiling: W&B's copy is what reportgen
+    applied (`applied`), and it was compiled from what the spec says now (`source`)."""
+    return marker is not None and marker.source == source and marker.digest == digest(remote_doc)
+
+
+@cache
+def compiler_fingerprint() -> str:
+    """reportgen's version with a digest of the code between a spec and its view (a checkout
+    changes code without a new version): the parser and model, the compiler; and
+    wandb-workspaces' version, read without importing it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    package = Path(__file__).resolve().parents[1]
+    code = hashlib.sha256()
+    for path in sorted([*(package / "compile").glob("*.py"), *(package / "spec").glob("*.py")]):
+        code.update(path.name.encode() + b"\0" + path.read_bytes())
+    try:
+        library = version("wandb-workspaces")
+    except PackageNotFoundError:  # pragma: no cover - a dependency
+        library = "unknown"
+    return f"reportgen {reportgen.__version__}+{code.hexdigest()[:16]}; wandb-workspaces {library}"
 
 
 def view_name(entity: str, project: str, view_type: str, key: str) -> str:

@@ -14,7 +14,7 @@ import os
 import socket
 import time
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,33 +67,6 @@ def _netrc_key(host: str, env: Mapping[str, str]) -> str | None:
     except (OSError, netrc.NetrcParseError):
         return None
     return entry[2] if entry and entry[2] else None
-
-
-class DefaultEntityEnviron(Mapping[str, str]):
-    """The environment, with WANDB_ENTITY defaulting to the viewer's entity as in wandb.
-
-    The default is looked up (one request) only if a spec needs an entity and neither the
-    spec nor the environment gives one.
-    """
-
-    def __init__(
-        self, environ: Mapping[str, str], default_entity: Callable[[], str | None]
-    ) -> None:
-        self._environ = environ
-        self._default_entity = default_entity
-
-    def __getitem__(self, name: str) -> str:
-        if name == "WANDB_ENTITY" and not self._environ.get(name):
-            entity = self._default_entity()
-            if entity:
-                return entity
-        return self._environ[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._environ)
-
-    def __len__(self) -> int:
-        return len(self._environ)
 
 
 @dataclass
