@@ -14,7 +14,7 @@ import pytest
 
 from reportgen.cli import run
 from reportgen.commands.apply import Event, Outcome
-from reportgen.commands.build import BuiltView, build_views
+from reportgen.commands.build import BuiltView, build_views, declare_views
 from reportgen.commands.plan import Plan, Scope, make_plan, scopes_for
 from reportgen.commands.review import last_edit, review
 from reportgen.compile.normalize import normalize
@@ -151,16 +151,16 @@ def planned(
 ) -> Plan:
     """The plan of `local_text` against W&B holding `live_text` (applied as `applied_text`)."""
     live = build_views([spec_file(tmp_path, live_text, "live.yaml")], environ=ENV)
-    local = build_views([spec_file(tmp_path, local_text, "local.yaml")], environ=ENV)
+    local = declare_views([spec_file(tmp_path, local_text, "local.yaml")], environ=ENV)
     applied = {
         v.identity: v
         for v in build_views([spec_file(tmp_path, applied_text or live_text, "applied.yaml")], ENV)
     }
-    listings: dict[Scope, list[RemoteView] | None] = {s: [] for s in scopes_for(local)}
+    listings: dict[Scope, list[RemoteView] | None] = {s: [] for s in scopes_for(local.views)}
     for view in live:
         scope = view.identity[:3]
         listings.setdefault(scope, []).append(remote(view, applied[view.identity], **fields))  # type: ignore[union-attr]
-    return make_plan(local, listings, app_url=APP)
+    return make_plan(local.views, listings, compile=local.compile, app_url=APP)
 
 
 TIEBREAK = SEED.replace("tiebreak: [run.name asc]", "tiebreak: [summary.f1 desc, run.name asc]")
