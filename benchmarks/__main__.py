@@ -1,6 +1,5 @@
 """`python -m benchmarks [NAME...] [--quick] [--profile]`: the named benchmarks, or all.
 
-Names are module names without `_bench`: `validate`, `plan`, `apply`, `preview`.
 `make bench` runs them all, in one run. Each benchmark is a module with `main(argv)`,
 registered below by name; importing one does no work. They measure whole processes,
 side by side with a peer, through the helpers in `benchmarks.harness`.

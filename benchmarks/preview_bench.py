@@ -88,17 +88,19 @@ def _measure(argv: list[str], env: dict[str, str], sb: Any) -> dict[str, Any]:
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """`--quick`: 5,000 runs instead of 100,000 (a try-out; the targets are for 100,000)."""
     from reportgen.sandbox import Sandbox
     from reportgen.sandbox.bulk import synthetic_runs
 
+    runs = 5_000 if "--quick" in (argv or []) else RUNS
     with tempfile.TemporaryDirectory() as tmp, Sandbox() as sb:
         root = Path(tmp)
         spec = root / "bench.yaml"
         spec.write_text(SPEC)
         started = time.perf_counter()
-        sb.seed_runs(PROJECT, synthetic_runs(RUNS))
-        print(f"seeded {RUNS:,} runs in {time.perf_counter() - started:.1f} s")
+        sb.seed_runs(PROJECT, synthetic_runs(runs))
+        print(f"seeded {runs:,} runs in {time.perf_counter() - started:.1f} s")
         env = sb.subprocess_env()
         cli = [sys.executable, "-m", "reportgen", "preview", str(spec)]
         path = f"{sb.entity}/{PROJECT}"
@@ -113,11 +115,11 @@ def main() -> None:
             ),
         }
         rows = sum(1 for _ in (root / "all.csv").open()) - 1
-        _report(results, rows)
+        _report(results, rows, runs)
 
 
-def _report(r: dict[str, dict[str, Any]], rows: int) -> None:
-    print(f"\npreview on {RUNS:,} runs ({rows:,} match the filter), each a fresh process:\n")
+def _report(r: dict[str, dict[str, Any]], rows: int, runs: int) -> None:
+    print(f"\npreview on {runs:,} runs ({rows:,} match the filter), each a fresh process:\n")
     print(f"{'run':<52} {'wall':>8} {'peak':>8} {'requests':>9}")
     labels = {
         "a": "(a) reportgen preview --rows 20",

@@ -201,7 +201,7 @@ def plan(
     options = applying.Options(prune=prune, targets=targets, concurrency=concurrency)
     made, _ = applying.plan(session, declarations, options)
     ranks = _rank_changes(session, declarations, made) if rank_changes else ""
-    groups = review(made.changes)
+    groups = review(made.changes, declarations.boards)
     if chosen == "markdown":
         text = plan_comment(made, ranks, groups=groups)
     elif chosen == "json":
@@ -293,7 +293,7 @@ def apply(
         from reportgen.options import write_summary
         from reportgen.render import apply_summary
 
-        write_summary(apply_summary(outcome), summary, os.environ)
+        write_summary(apply_summary(outcome, declarations.boards), summary, os.environ)
     return EXIT_FAILURE if outcome.failed else EXIT_OK
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -302,12 +302,14 @@ def plan_comment(
     return fitted(render, limit, "`reportgen plan -v` prints the rest")
 
 
-def apply_summary(outcome: Outcome, limit: int = SUMMARY_LIMIT) -> str:
+def apply_summary(
+    outcome: Outcome, boards: Collection[str] = (), limit: int = SUMMARY_LIMIT
+) -> str:
     """What apply did, for a job summary: a table of the objects it wrote or failed on, and
     each view edited in the W&B app that it restored, with the edit it overwrote."""
     done = [e for e in outcome.events if e.outcome != "unchanged"]
     restored = [e.change for e in outcome.events if e.outcome == "restored"]
-    groups = review(restored)
+    groups = review(restored, boards)
 
     def render(detail: Detail) -> str:
         out = [f"### reportgen apply\n\n**{outcome.summary()}**\n"]

@@ -7,6 +7,7 @@ same flows against the sandbox are in test_ci_examples.py and test_apply.py."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from reportgen.cli import run
 from reportgen.commands.apply import Event, Outcome
 from reportgen.commands.build import BuiltView, build_views, declare_views
 from reportgen.commands.plan import Plan, Scope, make_plan, scopes_for
-from reportgen.commands.review import last_edit, review
+from reportgen.commands.review import Group, last_edit, review
 from reportgen.compile.normalize import normalize
 from reportgen.options import write_summary
 from reportgen.pull.describe import describe
@@ -146,9 +147,19 @@ def remote(built: BuiltView, applied: BuiltView | None = None, **fields: Any) ->
     )
 
 
+@dataclass
+class Planned:
+    plan: Plan
+    boards: frozenset[str]  # the leaderboard keys of the local specs
+
+    @property
+    def groups(self) -> list[Group]:
+        return review(self.plan.changes, self.boards)
+
+
 def planned(
     tmp_path: Path, live_text: str, local_text: str, applied_text: str | None = None, **fields: Any
-) -> Plan:
+) -> Planned:
     """The plan of `local_text` against W&B holding `live_text` (applied as `applied_text`)."""
     live = build_views([spec_file(tmp_path, live_text, "live.yaml")], environ=ENV)
     local = declare_views([spec_file(tmp_path, local_text, "local.yaml")], environ=ENV)
@@ -160,7 +171,8 @@ def planned(
     for view in live:
         scope = view.identity[:3]
         listings.setdefault(scope, []).append(remote(view, applied[view.identity], **fields))  # type: ignore[union-attr]
-    return make_plan(local.views, listings, compile=local.compile, app_url=APP)
+    plan = make_plan(local.views, listings, compile=local.compile, app_url=APP)
+    return Planned(plan, frozenset(local.boards))
 
 
 TIEBREAK = SEED.replace("tiebreak: [run.name asc]", "tiebreak: [summary.f1 desc, run.name asc]")
@@ -173,9 +185,10 @@ def outside_folds(markdown: str) -> list[str]:
 
 
 def test_a_tiebreak_change_is_one_grouped_change_of_at_most_ten_lines(tmp_path: Path) -> None:
-    plan = planned(tmp_path, SEED, TIEBREAK)
+    p = planned(tmp_path, SEED, TIEBREAK)
+    plan, groups = p.plan, p.groups
     assert plan.count("update") == 4  # a leaderboard and its variant, each a workspace and a report
-    (group,) = review(plan.changes)
+    (group,) = groups
     assert [str(p) for p in group.phrases or ()] == ["tiebreak: + summary.f1 desc before run.name"]
     assert [(c.key, c.kind) for c in group.changes] == [
         ("cifar10", "workspace"),
@@ -183,7 +196,7 @@ def test_a_tiebreak_change_is_one_grouped_change_of_at_most_ten_lines(tmp_path: 
         ("cifar10-resnet50", "workspace"),
         ("cifar10-resnet50", "report"),
     ]
-    md = plan_comment(plan)
+    md = plan_comment(plan, groups=groups)
     seen = outside_folds(md)
     assert len(seen) <= 10, "\n".join(seen)
     assert seen[0] == PLAN_MARKER
@@ -199,12 +212,13 @@ def test_a_tiebreak_change_is_one_grouped_change_of_at_most_ten_lines(tmp_path: 
 
 
 def test_text_plan_says_it_in_spec_terms_and_raw_diffs_need_v(tmp_path: Path) -> None:
-    plan = planned(tmp_path, SEED, TIEBREAK.replace("top: 5", "top: 3"))
-    text = plan_text(plan)
+    p = planned(tmp_path, SEED, TIEBREAK.replace("top: 5", "top: 3"))
+    plan, groups = p.plan, p.groups
+    text = plan_text(plan, groups=groups)
     assert "  cifar10 (workspace, report), cifar10-resnet50 (workspace, report):\n" in text
     assert "    tiebreak: + summary.f1 desc before run.name\n    curves.top: 5 → 3\n" in text
     assert "@@" not in text and "(-v shows the view JSON diffs)" in text
-    assert "+    - ascending: false" in plan_text(plan, verbose=True).replace("  ", " ")
+    assert "+    - ascending: false" in plan_text(plan, True, groups).replace("  ", " ")
 
 
 def test_a_variant_change_is_its_own_group(tmp_path: Path) -> None:
@@ -212,8 +226,9 @@ def test_a_variant_change_is_its_own_group(tmp_path: Path) -> None:
         'filter: config.model_architecture == "ResNet50"',
         'filter: config.model_architecture == "ViT"',
     )
-    plan = planned(tmp_path, SEED, changed)
-    (group,) = review(plan.changes)
+    p = planned(tmp_path, SEED, changed)
+    groups = p.groups
+    (group,) = groups
     assert group.keys == ["cifar10-resnet50"]
     assert [str(p) for p in group.phrases or ()] == [
         'filter: config.dataset == "CIFAR-10" and config.model_architecture == "ResNet50" → ... "ViT"'
@@ -223,12 +238,13 @@ def test_a_variant_change_is_its_own_group(tmp_path: Path) -> None:
 def test_a_workspace_spec_reads_with_its_own_paths(tmp_path: Path) -> None:
     base = (REPO / "examples" / "01-minimal-workspace.yaml").read_text()
     sorted_ = base + "  runset:\n    sort: [summary.accuracy desc]\n"
-    plan = planned(
+    p = planned(
         tmp_path,
         sorted_,
         sorted_.replace("[summary.accuracy desc]", "[summary.accuracy desc, summary.f1 desc]"),
     )
-    (group,) = review(plan.changes)
+    groups = p.groups
+    (group,) = groups
     assert [str(p) for p in group.phrases or ()] == [
         "runset.sort: + summary.f1 desc after summary.accuracy"
     ]
@@ -240,7 +256,7 @@ def test_drift_reads_as_the_edit_with_who_and_when(tmp_path: Path) -> None:
         "columns: [config.model_architecture, config.learning_rate, config.epochs]",
     )
     # W&B holds the edited leaderboard, but its marker says the seed was applied: drift
-    plan = planned(
+    p = planned(
         tmp_path,
         edited,
         SEED,
@@ -248,29 +264,29 @@ def test_drift_reads_as_the_edit_with_who_and_when(tmp_path: Path) -> None:
         updated_at="2025-06-01T09:30:12",
         updated_by="alice",
     )
+    plan, groups = p.plan, p.groups
     assert plan.count("drifted") == 4
-    (group,) = review(plan.changes)
+    (group,) = groups
     assert group.action == "drifted"
     assert [str(p) for p in group.phrases or ()] == [
         "columns: + config.epochs after config.learning_rate"
     ]
     assert last_edit(group.changes[0]) == "by alice, 2025-06-01 09:30 UTC"
-    md = plan_comment(plan)
+    md = plan_comment(plan, groups=groups)
     assert (
         "— edited in W&B by alice, 2025-06-01 09:30 UTC — the edit below, which apply reverts" in md
     )
-    text = plan_text(plan)
+    text = plan_text(plan, groups=groups)
     assert "edited in W&B by alice, 2025-06-01 09:30 UTC; apply reverts this edit:" in text
 
 
 def test_the_same_change_to_two_leaderboards_is_one_group(tmp_path: Path) -> None:
     both = SEED.replace("top: 5", "top: 3")
     live = (REPO / "examples" / "02-leaderboard.yaml").read_text()
-    plan = planned(
-        tmp_path, SEED + "---\n" + live, both + "---\n" + live.replace("top: 5", "top: 3")
-    )
-    actions = [g.action for g in review(plan.changes)]
-    assert actions == ["update"] and len(review(plan.changes)[0].changes) == len(plan.changes)
+    p = planned(tmp_path, SEED + "---\n" + live, both + "---\n" + live.replace("top: 5", "top: 3"))
+    plan, groups = p.plan, p.groups
+    actions = [g.action for g in groups]
+    assert actions == ["update"] and len(groups[0].changes) == len(plan.changes)
 
 
 # Fitting one comment
@@ -288,8 +304,8 @@ def test_comments_past_the_limit_fold_then_cut_never_fail(tmp_path: Path) -> Non
     local = live.replace(
         "tiebreak: [run.name asc]", "tiebreak: [summary.f1 desc, run.name asc]"
     ).replace("top: 5", "top: 4")
-    plan = planned(tmp_path, live, local)
-    groups = review(plan.changes)
+    p = planned(tmp_path, live, local)
+    plan, groups = p.plan, p.groups
     full = plan_comment(plan, limit=10**9, groups=groups)
     assert size(full) > COMMENT_LIMIT  # 64 view JSON diffs
     md = plan_comment(plan, groups=groups)
@@ -304,7 +320,8 @@ def test_comments_past_the_limit_fold_then_cut_never_fail(tmp_path: Path) -> Non
         .replace("top: 5", f"top: {i + 6}")
         for i in range(boards)
     )
-    tight = plan_comment(planned(tmp_path, live, local), limit=3000)
+    far = planned(tmp_path, live, local)
+    tight = plan_comment(far.plan, limit=3000, groups=far.groups)
     assert size(tight) <= 3000 and tight.rstrip().endswith("prints the rest._")
     assert tight.count("```") % 2 == 0
 
@@ -314,7 +331,7 @@ def test_comments_past_the_limit_fold_then_cut_never_fail(tmp_path: Path) -> Non
 
 def test_apply_summary_lists_each_restored_view_with_the_edit(tmp_path: Path) -> None:
     edited = SEED.replace("top: 5", "top: 8")
-    plan = planned(
+    p = planned(
         tmp_path,
         edited,
         SEED,
@@ -322,10 +339,11 @@ def test_apply_summary_lists_each_restored_view_with_the_edit(tmp_path: Path) ->
         updated_at="2025-06-01T09:30:12Z",
         updated_by="bob",
     )
+    plan = p.plan
     events = [
         Event("restored" if c.kind == "workspace" else "unchanged", c, c.url) for c in plan.changes
     ]
-    summary = apply_summary(Outcome(plan, events))
+    summary = apply_summary(Outcome(plan, events), p.boards)
     assert summary.startswith("### reportgen apply\n\n**Apply: 2 restored, 2 unchanged**")
     assert DRIFT_MARKER in summary
     drift = summary[summary.index(DRIFT_MARKER) :]
@@ -335,7 +353,9 @@ def test_apply_summary_lists_each_restored_view_with_the_edit(tmp_path: Path) ->
     )
     assert "edited in W&B by bob, 2025-06-01 09:30 UTC" in drift
     assert "- `curves.top: 5 → 8`" in drift and "report" not in drift.split("\n")[2]
-    quiet = apply_summary(Outcome(plan, [Event("unchanged", c, c.url) for c in plan.changes]))
+    quiet = apply_summary(
+        Outcome(plan, [Event("unchanged", c, c.url) for c in plan.changes]), p.boards
+    )
     assert DRIFT_MARKER not in quiet
 
 

@@ -99,7 +99,6 @@ class BuiltView:
 
     view: m.View
     compiled: Any
-    origin: m.Spec | None = None  # the spec it was built from (a leaderboard for its views)
 
     @property
     def key(self) -> str:
@@ -166,8 +165,7 @@ class Declarations:
                 if item.boards:
                     view = leaderboard.embed(view, self._placed(item.boards, placed))
                 try:
-                    origin = boards[view.key][0] if view.key in boards else view
-                    built = BuiltView(view, compile_one(view), origin)
+                    built = BuiltView(view, compile_one(view))
                 except ReportgenError as exc:
                     problems.extend(exc.problems)
                     continue
@@ -503,3 +501,17 @@ def _atomic_write(target: Path, text: str) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def leaderboards(declarations: Declarations) -> dict[str, m.Leaderboard]:
+    """Every leaderboard (and variant) of the specs by key, parsed again from its file: what
+    only the spec knows about it (gates, seed group sizes) for `preview`."""
+    read: dict[Path, dict[str, tuple[m.Leaderboard, str]]] = {}
+    found: dict[str, m.Leaderboard] = {}
+    for key, board in declarations.boards.items():
+        if board.path not in read:
+            read[board.path] = _reload(board.path, board.display, declarations.environ)[1]
+        again = read[board.path].get(key)
+        if again is not None:
+            found[key] = again[0]
+    return found

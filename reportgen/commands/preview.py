@@ -9,11 +9,11 @@ is the JSON `build` writes, so preview also shows what compile made of the spec.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from reportgen.commands import apply as applying
-from reportgen.commands.build import BuiltView, Declarations
+from reportgen.commands.build import BuiltView, Declarations, leaderboards
 from reportgen.commands.plan import select
 from reportgen.preview.checks import Place
 from reportgen.preview.diff import BoardMoves, rank_moves
@@ -54,13 +54,16 @@ class PreviewResult:
         return sum(b.requests for b in self.boards)
 
 
-def targets(views: Sequence[BuiltView], extra_gates: Sequence[Gate] = ()) -> list[Target]:
+def targets(
+    views: Sequence[BuiltView],
+    boards: Mapping[str, m.Leaderboard],
+    extra_gates: Sequence[Gate] = (),
+) -> list[Target]:
     """One target per leaderboard (its first published view) and per workspace or report."""
     out: list[Target] = []
     seen: set[str] = set()
     for built in views:
-        origin = built.origin
-        board = origin if isinstance(origin, m.Leaderboard) else None
+        board = boards.get(built.key)
         if board is not None and board.key in seen:
             continue
         seen.add(built.key)
@@ -97,17 +100,18 @@ def preview(
     progress: Progress | None = None,
 ) -> PreviewResult:
     """Evaluate the selected views against W&B's runs (and, with diff, the live views)."""
-    chosen = select(declarations.views, options.targets)
-    if options.targets and not chosen:
+    declared = select(declarations.views, options.targets)
+    if options.targets and not declared:
         raise ReportgenError(f"--target {', '.join(options.targets)} matches no key of the specs")
+    chosen = [built for _, built in declarations.compile(declared)]
     run = Options(
         rows=options.rows,
         everything=options.everything,
         strict=options.strict,
         now=dt.datetime.now(dt.timezone.utc),
     )
-    views = [built for _, built in declarations.compile(chosen)]
-    boards = [_evaluate(session, t, run, progress) for t in targets(views, options.gates)]
+    found = targets(chosen, leaderboards(declarations), options.gates)
+    boards = [_evaluate(session, t, run, progress) for t in found]
     result = PreviewResult(boards)
     if options.diff:
         result.moves = _moves(session, declarations, options.targets, boards, run)
@@ -132,12 +136,12 @@ def _evaluate(
 def _moves(
     session: Session,
     declarations: Declarations,
-    keys: Sequence[str],
+    chosen: Sequence[str],
     boards: Sequence[Board],
     run: Options,
 ) -> list[BoardMoves]:
     """Evaluate the live copy of each board's view and compare the top rows."""
-    plan, _ = applying.plan(session, declarations, applying.Options(targets=keys))
+    plan, _ = applying.plan(session, declarations, applying.Options(targets=tuple(chosen)))
     live = {(c.key, c.view_type): c.remote for c in plan.changes if c.remote is not None}
     moves = []
     for board in boards:

@@ -13,7 +13,7 @@ the edit made in the W&B app (the spec -> W&B's view), the edit apply reverts.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -21,7 +21,6 @@ from reportgen.commands.build import WORKSPACE_TYPE, Declarations
 from reportgen.commands.plan import Change, Plan
 from reportgen.problems import ReportgenError
 from reportgen.pull.describe import Phrase, describe
-from reportgen.spec import model as m
 
 if TYPE_CHECKING:  # decompiling and ranking import wandb-workspaces: only when describing
     from reportgen.preview.diff import BoardMoves
@@ -49,11 +48,12 @@ class Group:
         return [c for c in self.changes if c.key == key]
 
 
-def review(changes: Sequence[Change]) -> list[Group]:
-    """The pending changes, described and grouped, in plan order."""
+def review(changes: Sequence[Change], boards: Collection[str] = ()) -> list[Group]:
+    """The pending changes, described and grouped, in plan order. `boards` are the keys of
+    the specs' leaderboards (and variants), whose views are described as the leaderboard."""
     groups: dict[tuple[str, Phrases | None, str], Group] = {}
     for part in _parts(c for c in changes if c.pending):
-        for subset, phrases in _described(part):
+        for subset, phrases in _described(part, part[0].key in boards):
             ident = (part[0].action, phrases, part[0].note)
             group = groups.setdefault(ident, Group(part[0].action, phrases, note=part[0].note))
             group.changes.extend(subset)
@@ -71,7 +71,9 @@ def _parts(changes: Iterable[Change]) -> list[list[Change]]:
     return list(parts.values())
 
 
-def _described(changes: list[Change]) -> list[tuple[list[Change], Phrases | None]]:
+def _described(
+    changes: list[Change], board: bool
+) -> list[tuple[list[Change], Phrases | None]]:
     from reportgen.pull.compiled import DocumentProblems
     from reportgen.pull.decompile import decompile
     from reportgen.pull.leaderboard import fit
@@ -83,13 +85,12 @@ def _described(changes: list[Change]) -> list[tuple[list[Change], Phrases | None
         live = [decompile(_live(c), c.key) for c in changes]
         local = [decompile(_local(c), c.key) for c in changes]
         edit = first.action == "drifted"
-        if isinstance(first.built.origin, m.Leaderboard):
+        if board:
             whole = _compare(fit(live), fit(local), edit)
             if whole is not None:
                 return [(changes, whole)]
         out: list[tuple[list[Change], Phrases | None]] = []
         for change, mine, theirs in zip(changes, live, local, strict=True):
-            board = isinstance(change.built.origin, m.Leaderboard)  # type: ignore[union-attr]
             one = _compare(fit([mine]), fit([theirs]), edit) if board else None
             out.append(([change], one if one is not None else _compare(mine, theirs, edit)))
         return out
@@ -159,14 +160,8 @@ def rank_changes(session: Session, declarations: Declarations, plan: Plan) -> li
     """The rank moves of every leaderboard the plan changes (`preview --diff`): the runs as
     W&B's live view ranks them against the ranking the spec makes."""
     keys = sorted(
-        {
-            c.key
-            for c in plan.changes
-            if c.pending
-            and c.action != "delete"
-            and c.built is not None
-            and isinstance(c.built.origin, m.Leaderboard)
-        }
+        {c.key for c in plan.changes if c.pending and c.action != "delete"}
+        & set(declarations.boards)
     )
     if not keys:
         return []
