@@ -71,9 +71,7 @@ def _parts(changes: Iterable[Change]) -> list[list[Change]]:
     return list(parts.values())
 
 
-def _described(
-    changes: list[Change], board: bool
-) -> list[tuple[list[Change], Phrases | None]]:
+def _described(changes: list[Change], board: bool) -> list[tuple[list[Change], Phrases | None]]:
     from reportgen.pull.compiled import DocumentProblems
     from reportgen.pull.decompile import decompile
     from reportgen.pull.leaderboard import fit
