@@ -192,7 +192,7 @@ class _Executor:
 
     def remove(self, view: RemoteView) -> None:
         """Delete a view; one that is gone already (another apply deleted it) counts as deleted."""
-        left = self.remove_all((view.entity, view.project, view.type), [view.id])
+        left = self.remove_all((view.entity, view.project, view.type), [view])
         if left:
             raise RemoteError(left[view.id])
 
@@ -298,7 +298,7 @@ class _Executor:
         for item in created:
             name = view_name(*scope, item.change.key)
             found.append((item, split(copies_of(listed, item.change.key, name), name)))
-        doomed = [extra.id for _, copies in found if copies for extra in copies.extra]
+        doomed = [extra for _, copies in found if copies for extra in copies.extra]
         left = self.remove_all(scope, doomed)
         for item, copies in found:
             try:
@@ -306,30 +306,38 @@ class _Executor:
             except RemoteError as exc:
                 self.emit(Event("failed", item.change, self.url_of(item), exc.message))
 
-    def remove_all(self, scope: tuple[str, str, str], view_ids: list[str]) -> dict[str, str]:
+    def remove_all(self, scope: tuple[str, str, str], views: list[RemoteView]) -> dict[str, str]:
         """Delete views; those that could not be deleted and are still listed, with why.
 
         A delete that fails because another apply deleted the view first is no failure: one
-        listing after all of them tells which views are really left.
+        listing after the deletes tells which views are really left, and a view still listed
+        as the same copy (same id, name and marker) is deleted again, up to the retry
+        policy's attempts.
         """
 
-        def attempt(view_id: str) -> str | None:
+        def attempt(view: RemoteView) -> str | None:
             try:
-                self.remote.delete_view(view_id)
+                self.remote.delete_view(view.id)
             except RemoteError as exc:
                 return exc.message
             return None
 
-        with ThreadPoolExecutor(max_workers=max(1, self.options.concurrency)) as pool:
-            answers = list(pool.map(attempt, view_ids))
-        failed = {v: why for v, why in zip(view_ids, answers, strict=True) if why is not None}
-        if not failed:
-            return {}
-        try:
-            listed = {v.id for v in self.remote.list_views(*scope) or []}
-        except RemoteError as exc:
-            return {view_id: f"{why}; then {exc.message}" for view_id, why in failed.items()}
-        return {view_id: why for view_id, why in failed.items() if view_id in listed}
+        failed: dict[str, str] = {}
+        for _ in range(max(1, self.remote.policy.attempts)):
+            with ThreadPoolExecutor(max_workers=max(1, self.options.concurrency)) as pool:
+                answers = list(pool.map(attempt, views))
+            failed = {v.id: why for v, why in zip(views, answers, strict=True) if why is not None}
+            if not failed:
+                return {}
+            try:
+                listed = {v.id: v for v in self.remote.list_views(*scope) or []}
+            except RemoteError as exc:
+                return {view_id: f"{why}; then {exc.message}" for view_id, why in failed.items()}
+            views = [v for v in views if v.id in failed and _same_copy(v, listed.get(v.id))]
+            if not views:
+                return {}
+            failed = {v.id: failed[v.id] for v in views}
+        return failed
 
     def settle_one(self, item: _Created, copies: Copies | None, left: dict[str, str]) -> None:
         change = item.change
@@ -409,6 +417,15 @@ class _Created:
     marker: Marker
     view_id: str
     name: str
+
+
+def _same_copy(view: RemoteView, now: RemoteView | None) -> bool:
+    """Whether `now` (listed under `view`'s id) is still that view, not gone or another one."""
+    return (
+        now is not None
+        and now.name == view.name
+        and parse_marker(now.description) == parse_marker(view.description)
+    )
 
 
 def _view_url(app_url: str, view: RemoteView) -> str:

@@ -12,6 +12,7 @@ import json
 import secrets
 from typing import Any
 
+import pytest
 from conformance_target import Target
 
 from reportgen.remote.client import DELETE_VIEW, UPSERT_VIEW
@@ -116,6 +117,26 @@ def test_view_ids_count_up(target: Target) -> None:
     assert numbers[1] > numbers[0], (
         f"a view saved later has the lower id ({numbers}): the oldest copy of a key is not the "
         "one with the lowest id, and racing applies may print a deleted copy's URL"
+    )
+
+
+def test_view_ids_are_never_reused(target: Target, request: pytest.FixtureRequest) -> None:
+    if target.sandboxed:
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="the sandbox stores views under SQLite rowids, which reuse the id of "
+                "the newest view once it is deleted",
+            )
+        )
+    upsert(target, workspace_name())
+    newest = upsert(target, workspace_name())
+    deleted = target.graphql(DELETE_VIEW, {"id": newest["id"], "deleteDrafts": True})
+    assert deleted["deleteView"]["success"] is True
+    later = upsert(target, workspace_name())
+    assert later["id"] != newest["id"], (
+        f"a new view got the id {later['id']} of a deleted one: a client holding the old id "
+        "(a racing apply deleting an extra copy) would delete the new view"
     )
 
 
