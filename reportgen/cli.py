@@ -20,6 +20,7 @@ import click
 from reportgen.options import (
     PATHS,
     STRICT,
+    SUMMARY,
     Group,
     color,
     connect_and_build,
@@ -154,7 +155,7 @@ PLAN_FORMATS = ("text", "json", "markdown")
     "fmt",
     type=click.Choice(PLAN_FORMATS),
     default=None,
-    help="Report format; markdown suits a pull-request comment.  [default: text]",
+    help="Report format; markdown is one pull-request comment.  [default: text]",
 )
 @click.option(
     "-o",
@@ -166,6 +167,13 @@ PLAN_FORMATS = ("text", "json", "markdown")
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (0 none, 1 error)."
 )
+@click.option(
+    "--rank-changes",
+    is_flag=True,
+    help="Also rank the runs of each changed leaderboard as W&B has it and as the specs say "
+    "(preview --diff), and show the moves.",
+)
+@SUMMARY
 def plan(
     paths: tuple[str, ...],
     base_url: str | None,
@@ -176,27 +184,52 @@ def plan(
     fmt: str | None,
     output: str | None,
     detailed_exitcode: bool,
+    rank_changes: bool,
+    summary: Path | None,
 ) -> int:
-    """Show what apply would change, as a diff of W&B's views against the specs."""
+    """Show what apply would change, in the spec's terms (and as view JSON diffs)."""
     from reportgen.commands import apply as applying
-    from reportgen.options import format_or_output, write_output
-    from reportgen.render import PLAN_FORMATS as RENDERERS
-    from reportgen.render import plan_text
+    from reportgen.commands.review import review
+    from reportgen.options import format_or_output, write_output, write_summary
+    from reportgen.render import plan_comment, plan_json, plan_summary, plan_text
 
     fmt, output = format_or_output("plan", fmt, output, PLAN_FORMATS)
+    chosen = fmt or "text"
+    if rank_changes and chosen == "json":
+        raise click.UsageError("--rank-changes shows Markdown tables: use -f markdown or text")
     session, declarations = connect_and_build(paths, base_url, strict)
     options = applying.Options(prune=prune, targets=targets, concurrency=concurrency)
     made, _ = applying.plan(session, declarations, options)
-    chosen = fmt or "text"
-    text = (
-        RENDERERS[chosen](made) if chosen in RENDERERS else plan_text(made, verbose=_verbosity > 0)
-    )
+    ranks = _rank_changes(session, declarations, made) if rank_changes else ""
+    groups = review(made.changes, declarations.boards)
+    if chosen == "markdown":
+        text = plan_comment(made, ranks, groups=groups)
+    elif chosen == "json":
+        text = plan_json(made, groups)
+    else:
+        text = plan_text(made, _verbosity > 0, groups) + ("\n" + ranks if ranks else "")
     if output is None:
         sys.stdout.write(text)
     else:
         write_output(output, text)
         sys.stderr.write(f"reportgen plan: wrote {output} ({made.summary()})\n")
+    if summary is not None or os.environ.get("GITHUB_STEP_SUMMARY"):
+        write_summary(plan_summary(made, ranks, groups), summary, os.environ)
     return EXIT_CHANGES if detailed_exitcode and made.has_changes else EXIT_OK
+
+
+def _rank_changes(session: Any, declarations: Any, made: Any) -> str:
+    """preview --diff's rank moves for the changed leaderboards, as Markdown; a note instead
+    when they cannot be ranked (the plan itself stands)."""
+    from reportgen.commands.review import rank_changes
+    from reportgen.preview.diff import moves_markdown
+    from reportgen.problems import ReportgenError
+
+    try:
+        moves = rank_changes(session, declarations, made)
+    except ReportgenError as exc:
+        return f"## Leaderboard changes\n\n_Not ranked: {exc.message}_\n"
+    return moves_markdown(moves) if moves else ""
 
 
 @cli.command(epilog=epilog("apply", environment=True))
@@ -208,6 +241,7 @@ def plan(
 )
 @click.option("--continue-on-error", is_flag=True, help="Keep going after a failed object.")
 @click.option("--dry-run", is_flag=True, help="Only show the plan.")
+@SUMMARY
 def apply(
     paths: tuple[str, ...],
     base_url: str | None,
@@ -218,6 +252,7 @@ def apply(
     skip_drifted: bool,
     continue_on_error: bool,
     dry_run: bool,
+    summary: Path | None,
 ) -> int:
     """Create or update W&B views so they match the specs. Safe to run again and again."""
     if dry_run:
@@ -234,6 +269,8 @@ def apply(
                 fmt=None,
                 output=None,
                 detailed_exitcode=False,
+                rank_changes=False,
+                summary=summary,
             )
         )
     from reportgen.commands import apply as applying
@@ -252,6 +289,11 @@ def apply(
             session, declarations, options, on_event=printer.event, on_plan=printer.plan
         )
         printer.done(outcome.summary())
+    if summary is not None or os.environ.get("GITHUB_STEP_SUMMARY"):
+        from reportgen.options import write_summary
+        from reportgen.render import apply_summary
+
+        write_summary(apply_summary(outcome, declarations.boards), summary, os.environ)
     return EXIT_FAILURE if outcome.failed else EXIT_OK
 
 
@@ -281,10 +323,10 @@ def preview(
 
     if diff and fmt == "csv":
         raise click.UsageError("--diff shows rank moves, which CSV cannot hold: use -f markdown")
-    session, views = connect_and_build(paths, base_url, strict)
+    session, declarations = connect_and_build(paths, base_url, strict)
     options = PreviewOptions(targets, rows, everything, strict, gates, diff)
     with FetchProgress(sys.stderr, enabled=color(sys.stderr)) as bar:
-        result = run_preview(session, views, options, progress=bar.update)
+        result = run_preview(session, declarations, options, progress=bar.update)
     text = render_preview(result, fmt, color=output is None and color(sys.stdout))
     if output is not None:
         write_output(output, text)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,23 @@ from reportgen.problems import ReportgenError
 # other, in every output format.
 PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=str, readable=False))
 STRICT = click.option("--strict", is_flag=True, help="Warnings fail too.")
+
+
+def _summary_file(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """A summary file whose folder exists, checked before any work is done."""
+    if value is not None and (value.is_dir() or not value.resolve().parent.is_dir()):
+        raise click.BadParameter(f"{value}: not a file in an existing directory")
+    return value
+
+
+SUMMARY = click.option(
+    "--summary",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    callback=_summary_file,
+    metavar="FILE",
+    help="Also write a Markdown summary to FILE (and append it to $GITHUB_STEP_SUMMARY when set).",
+)
 
 
 class Group(click.Group):
@@ -164,6 +182,24 @@ def write_output(path: str, text: str) -> None:
         raise ReportgenError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+def write_summary(text: str, path: Path | None, environ: Mapping[str, str]) -> list[Path]:
+    """A Markdown summary into `path` (replaced) and appended to `$GITHUB_STEP_SUMMARY` when it
+    is set (GitHub's contract: each step's file collects what its commands append)."""
+    step = environ.get("GITHUB_STEP_SUMMARY")
+    targets = [(path, "w")] if path is not None else []
+    if step and path is not None and Path(step).resolve() == path.resolve():
+        targets = [(path, "a")]
+    elif step:
+        targets.append((Path(step), "a"))
+    for target, mode in targets:
+        try:
+            with target.open(mode, encoding="utf-8") as stream:
+                stream.write(text if mode == "w" else text + "\n")
+        except OSError as exc:
+            raise ReportgenError(f"cannot write the summary to {target}: {exc.strerror}") from None
+    return [target for target, _ in targets]
+
+
 # Help
 
 ENVIRONMENT = (
@@ -190,7 +226,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "plan": (
         "reportgen plan",
         "reportgen plan specs/ --detailed-exitcode",
-        "reportgen plan specs/ -f markdown -o plan.md",
+        "reportgen plan specs/ -f markdown --rank-changes -o plan.md",
     ),
     "apply": (
         "reportgen apply",

@@ -95,7 +95,7 @@ def test_changed_spec_is_an_update_with_a_diff(
     seed = specs / "cifar10.yaml"
     seed.write_text(seed.read_text().replace("top: 5", "top: 3"))
     capsys.readouterr()
-    assert run(["plan", str(specs), "--detailed-exitcode"]) == 2
+    assert run(["plan", str(specs), "--detailed-exitcode", "-v"]) == 2  # -v: view JSON diffs
     out = capsys.readouterr().out
     assert "Plan: 0 to create, 4 to update, 0 to delete, 0 unchanged" in out
     removed = [
@@ -311,7 +311,12 @@ def test_plan_formats(sb: Sandbox, specs: Path, capsys: pytest.CaptureFixture[st
     assert data["summary"]["create"] == 4 and data["summary"]["changes"] is True
     assert run(["plan", str(specs), "-f", "markdown"]) == 0
     md = capsys.readouterr().out
-    assert md.startswith("### reportgen plan") and "| + | create | workspace | `cifar10` |" in md
+    assert md.startswith("<!-- reportgen plan -->\n### reportgen plan")
+    assert (
+        "**+ create** `cifar10` (workspace, report) · `cifar10-resnet50` (workspace, report)" in md
+    )
+    assert run(["plan", str(specs), "-o", "markdown"]) == 0  # the old spelling (issue 13)
+    assert capsys.readouterr().out == md
 
 
 def panel_ids(spec: dict[str, object]) -> list[str]:

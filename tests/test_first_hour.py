@@ -212,7 +212,9 @@ def test_plan_format_and_output(
     assert (code, out) == (0, "")
     summary = "Plan: 4 to create, 0 to update, 0 to delete, 0 unchanged"
     assert err == f"reportgen plan: wrote {target} ({summary})\n"
-    assert target.read_text().startswith(f"### reportgen plan\n\n**{summary}**")
+    assert target.read_text().startswith(
+        f"<!-- reportgen plan -->\n### reportgen plan\n\n**{summary}**"
+    )
     # The old spelling: -o FORMAT, for one release, with a warning.
     code, out, err = run(capsys, "plan", str(specs), "-o", "json")
     assert code == 0 and json.loads(out)["summary"]["create"] == 4

@@ -144,7 +144,7 @@ def test_what_pull_adds_is_part_of_the_source_digest(
 
     spec.write_text(spec.read_text().replace("searchQuery: acc", "searchQuery: loss"))
     assert plan_process(spec) == "2 True"
-    assert run(["plan", str(spec), "--detailed-exitcode"]) == 2
+    assert run(["plan", str(spec), "--detailed-exitcode", "-v"]) == 2  # -v: the JSON diff
     out = capsys.readouterr().out
     assert "~ update" in out and "+        searchQuery: loss" in out
     assert run(["apply", str(spec)]) == 0

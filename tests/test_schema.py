@@ -18,6 +18,7 @@ from jsonschema import Draft202012Validator
 from reportgen import cli
 from reportgen.commands.validate import validate_paths
 from reportgen.spec.expand import Instance
+from reportgen.spec.files import iter_spec_files
 from reportgen.spec.load import load_text
 from reportgen.spec.schema import _best
 
@@ -111,7 +112,9 @@ def test_schema_is_in_the_wheel(tmp_path: Path) -> None:
 
 
 def _spec_files() -> list[Path]:
-    return sorted(p for d in SPEC_DIRS for p in d.rglob("*") if p.suffix in (".yaml", ".yml"))
+    """The spec files reportgen finds there (hidden entries, like examples/ci's
+    `.github/workflows/` and `.gitlab-ci.yml`, are not specs)."""
+    return sorted(iter_spec_files(list(SPEC_DIRS)))
 
 
 SPEC_FILES = _spec_files()

@@ -26,11 +26,15 @@ from reportgen.problems import ReportgenError
 
 Transport = Callable[[str, Mapping[str, Any]], Mapping[str, Any]]
 
+# The wire study's listing (operations/ProjectWorkspaceViews.graphql) plus `updatedBy`: plan
+# says who last saved a drifted view. `user` is the view's owner; W&B's View type also has
+# `updatedBy: User` (REPORT.md 6, from weave's generated schema). [infer] a null `updatedBy`
+# means nobody saved it since its owner made it, so the owner is named instead.
 LIST_VIEWS = """
 query ProjectWorkspaceViews($entityName: String!, $projectName: String!, $viewType: String = "project-view", $first: Int = 100, $after: String) {
   project(name: $projectName, entityName: $entityName) {
     allViews(viewType: $viewType, first: $first, after: $after) {
-      edges { node { id name displayName type description spec createdAt updatedAt user { username } } cursor }
+      edges { node { id name displayName type description spec createdAt updatedAt user { username } updatedBy { username } } cursor }
       pageInfo { endCursor hasNextPage }
     }
   }
@@ -100,6 +104,7 @@ class RemoteView:
     description: str
     spec: dict[str, Any]
     updated_at: str | None = None
+    updated_by: str | None = None  # who saved it last, where W&B's record says
 
 
 @dataclass
@@ -256,4 +261,10 @@ def _view(node: Mapping[str, Any], entity: str, project: str, view_type: str) ->
         description=str(node.get("description") or ""),
         spec=spec,
         updated_at=node.get("updatedAt"),
+        updated_by=_username(node.get("updatedBy")) or _username(node.get("user")),
     )
+
+
+def _username(user: Any) -> str | None:
+    name = user.get("username") if isinstance(user, Mapping) else None
+    return str(name) if name else None
