@@ -54,6 +54,11 @@ def spec_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("race-specs")
     for key in KEYS:
         (folder / f"{key}.yaml").write_text(leaderboard(key, "${RACE_PROJECT}"))
+    # Compiled once here first: pydantic completes wandb-workspaces' model classes on first
+    # use, and several threads doing that at once (racing applies in one process, which
+    # `reportgen apply` never is) can leave `Report` unable to validate assignments.
+    declared = declare_views([folder], environ={"WANDB_ENTITY": "e", "RACE_PROJECT": "warm"})
+    assert len(list(declared.compile(declared.views))) == 2 * len(KEYS)
     return folder
 
 

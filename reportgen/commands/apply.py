@@ -7,7 +7,7 @@ run on a bounded thread pool.
 Creates are never blindly retried: after a failed create the scope is listed again and a
 view that carries the key counts as created. And whatever W&B's id-less upsert does (upsert
 by name, or insert), each scope with creates is listed once more after them and every extra
-copy of a created key is deleted by the keep-the-oldest rule (`reportgen.remote.duplicates`),
+copy of a created key is deleted by the keep-the-oldest rule (`settle`, `remote.duplicates`),
 so lost responses and racing applies end with one view per (key, view type).
 """
 
@@ -22,10 +22,10 @@ from typing import Any
 
 from reportgen.commands.build import Declarations
 from reportgen.commands.plan import Change, Plan, Scope, make_plan, scopes_for
+from reportgen.commands.settle import Created, Settler
 from reportgen.compile.normalize import id_translation, stable_ids
 from reportgen.problems import ReportgenError
 from reportgen.remote.client import Remote, RemoteError, RemoteView
-from reportgen.remote.duplicates import Copies, copies_of, split
 from reportgen.remote.identity import Marker, parse_marker, view_name, view_url, with_marker
 from reportgen.remote.session import Session
 
@@ -133,7 +133,10 @@ class _Executor:
         self.created_projects: set[tuple[str, str]] = set()
         self.stopped = False
         self.events: list[Event] = []
-        self.created: list[_Created] = []
+        self.settler = Settler(self.remote, self.app_url, options.concurrency, self.tell)
+
+    def tell(self, outcome: str, change: Change, url: str, message: str) -> None:
+        self.emit(Event(outcome, change, url, message))
 
     def emit(self, event: Event) -> Event:
         with self.lock:
@@ -150,7 +153,7 @@ class _Executor:
         for batch in (deletes, writes):
             with ThreadPoolExecutor(max_workers=max(1, self.options.concurrency)) as pool:
                 list(pool.map(self.one, batch))
-        self.settle()
+        self.settler.settle()
         # Events come in as writes finish; the outcome lists them in plan (spec) order.
         order = {id(change): i for i, change in enumerate(changes)}
         return sorted(self.events, key=lambda e: order.get(id(e.change), len(order)))
@@ -192,7 +195,7 @@ class _Executor:
 
     def remove(self, view: RemoteView) -> None:
         """Delete a view; one that is gone already (another apply deleted it) counts as deleted."""
-        left = self.remove_all((view.entity, view.project, view.type), [view])
+        left = self.settler.remove_all((view.entity, view.project, view.type), [view])
         if left:
             raise RemoteError(left[view.id])
 
@@ -221,8 +224,7 @@ class _Executor:
             view_id, name = self.remote.upsert_view(view_id=remote.id, name=remote.name, **fields)
         else:
             view_id, name = self.create(change, fields)
-            with self.lock:  # reported once `settle` has seen every copy
-                self.created.append(_Created(change, fields, marker, view_id, name))
+            self.settler.add(Created(change, fields, marker, view_id, name))
             return
         url = view_url(
             self.app_url,
@@ -270,112 +272,6 @@ class _Executor:
             f"could not create {change.key}"
         )  # pragma: no cover - loop returns or raises
 
-    def settle(self) -> None:
-        """List each scope with creates once more and delete the extra copies of created keys.
-
-        A server that inserts on every id-less upsert makes a copy per send: one per apply
-        racing this one, one per create wandb-core sent again after a lost response. Every
-        apply keeps the oldest copy (`reportgen.remote.duplicates`), so racing applies agree.
-        """
-        by_scope: dict[tuple[str, str, str], list[_Created]] = {}
-        for created in self.created:
-            by_scope.setdefault(created.change.scope, []).append(created)
-        with ThreadPoolExecutor(max_workers=max(1, self.options.concurrency)) as pool:
-            list(pool.map(lambda item: self.settle_scope(*item), by_scope.items()))
-
-    def settle_scope(self, scope: tuple[str, str, str], created: list[_Created]) -> None:
-        try:
-            listed = self.remote.list_views(*scope) or []
-        except RemoteError as exc:
-            message = (
-                f"created, but W&B could not be listed to look for extra copies ({exc.message}); "
-                "run apply again"
-            )
-            for item in created:
-                self.emit(Event("failed", item.change, self.url_of(item), message))
-            return
-        found = []
-        for item in created:
-            name = view_name(*scope, item.change.key)
-            found.append((item, split(copies_of(listed, item.change.key, name), name)))
-        doomed = [extra for _, copies in found if copies for extra in copies.extra]
-        left = self.remove_all(scope, doomed)
-        for item, copies in found:
-            try:
-                self.settle_one(item, copies, left)
-            except RemoteError as exc:
-                self.emit(Event("failed", item.change, self.url_of(item), exc.message))
-
-    def remove_all(self, scope: tuple[str, str, str], views: list[RemoteView]) -> dict[str, str]:
-        """Delete views; those that could not be deleted and are still listed, with why.
-
-        A delete that fails because another apply deleted the view first is no failure: one
-        listing after the deletes tells which views are really left, and a view still listed
-        as the same copy (same id, name and marker) is deleted again, up to the retry
-        policy's attempts.
-        """
-
-        def attempt(view: RemoteView) -> str | None:
-            try:
-                self.remote.delete_view(view.id)
-            except RemoteError as exc:
-                return exc.message
-            return None
-
-        failed: dict[str, str] = {}
-        for _ in range(max(1, self.remote.policy.attempts)):
-            with ThreadPoolExecutor(max_workers=max(1, self.options.concurrency)) as pool:
-                answers = list(pool.map(attempt, views))
-            failed = {v.id: why for v, why in zip(views, answers, strict=True) if why is not None}
-            if not failed:
-                return {}
-            try:
-                listed = {v.id: v for v in self.remote.list_views(*scope) or []}
-            except RemoteError as exc:
-                return {view_id: f"{why}; then {exc.message}" for view_id, why in failed.items()}
-            views = [v for v in views if v.id in failed and _same_copy(v, listed.get(v.id))]
-            if not views:
-                return {}
-            failed = {v.id: failed[v.id] for v in views}
-        return failed
-
-    def settle_one(self, item: _Created, copies: Copies | None, left: dict[str, str]) -> None:
-        change = item.change
-        if copies is None:  # not listed (yet): the create's own answer stands
-            self.emit(Event("created", change, self.url_of(item)))
-            return
-        keep = copies.keep
-        item.view_id, item.name = keep.id, keep.name
-        stuck = [extra for extra in copies.extra if extra.id in left]
-        if stuck:
-            urls = ", ".join(_view_url(self.app_url, extra) for extra in stuck)
-            message = f"could not delete the extra copies {urls} ({left[stuck[0].id]})"
-            self.emit(Event("failed", change, self.url_of(item), message))
-            return
-        if parse_marker(keep.description) != item.marker:
-            # The copy kept is another apply's (or lost its marker): make it this one.
-            self.remote.upsert_view(view_id=keep.id, name=keep.name, **item.fields)
-        removed = len(copies.extra)
-        message = (
-            f"deleted {removed} extra {'copy' if removed == 1 else 'copies'} "
-            "(a resent create or a concurrent apply)"
-            if removed
-            else ""
-        )
-        self.emit(Event("created", change, self.url_of(item), message))
-
-    def url_of(self, item: _Created) -> str:
-        change = item.change
-        return view_url(
-            self.app_url,
-            change.entity,
-            change.project,
-            change.view_type,
-            item.name,
-            item.view_id,
-            str(item.fields["display_name"]),
-        )
-
     def find(self, change: Change) -> RemoteView | None:
         """The live view carrying this change's key, listed afresh."""
         listed = self.remote.list_views(change.entity, change.project, change.view_type) or []
@@ -406,32 +302,6 @@ class _Executor:
                     entity, project
                 )
             return self.project_ids[(entity, project)]
-
-
-@dataclass
-class _Created:
-    """A view this apply created, until `settle` has looked for extra copies of it."""
-
-    change: Change
-    fields: dict[str, Any]
-    marker: Marker
-    view_id: str
-    name: str
-
-
-def _same_copy(view: RemoteView, now: RemoteView | None) -> bool:
-    """Whether `now` (listed under `view`'s id) is still that view, not gone or another one."""
-    return (
-        now is not None
-        and now.name == view.name
-        and parse_marker(now.description) == parse_marker(view.description)
-    )
-
-
-def _view_url(app_url: str, view: RemoteView) -> str:
-    return view_url(
-        app_url, view.entity, view.project, view.type, view.name, view.id, view.display_name
-    )
 
 
 def reuse_ids(
