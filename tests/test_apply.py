@@ -199,6 +199,7 @@ def test_duplicate_keys_on_w_and_b_are_an_error_naming_both(
     url = url_of(capsys.readouterr().out, "report", "cifar10")
     copy = wr.Report.from_url(url)
     copy.save(clone=True)  # "duplicate" in the app: same description, same marker
+    capsys.readouterr()  # what wandb itself printed while saving ("Saved report to ...")
 
     assert run(["plan", str(specs)]) == 1
     err = capsys.readouterr().err
@@ -230,13 +231,19 @@ def test_apply_survives_thirty_percent_failures(sb: Sandbox, specs: Path) -> Non
         assert len(found) == len(set(found)), f"duplicate {view_type} views: {found}"
 
 
-def test_lost_create_responses_make_no_duplicates(sb: Sandbox, specs: Path) -> None:
-    """Every create is stored and its response lost; wandb-core sends it again by itself.
-    The deterministic view name makes the second send name the same view."""
+@pytest.mark.parametrize(("transport", "upserts"), [("http", 4), ("wandb", 8)])
+def test_lost_create_responses_make_no_duplicates(
+    sb: Sandbox, specs: Path, monkeypatch: pytest.MonkeyPatch, transport: str, upserts: int
+) -> None:
+    """Every create is stored and its response lost. Through reportgen's own transport the
+    create is not sent again: apply lists the scope and finds the view. Through wandb-core
+    (REPORTGEN_TRANSPORT=wandb) the client sends it again by itself, and the deterministic
+    view name makes the second send name the same view."""
+    monkeypatch.setenv("REPORTGEN_TRANSPORT", transport)
     sb.set_faults(Fault("drop_after", op="UpsertView2", times=4))
     assert run(["apply", str(specs)]) == 0
     assert sb.faults()["faults"][0]["fired"] == 4
-    assert sb.stats()["operations"]["UpsertView2"] == 8
+    assert sb.stats()["operations"]["UpsertView2"] == upserts
     assert keys(sb, "project-view") == ["cifar10", "cifar10-resnet50"]
     assert keys(sb, "runs") == ["cifar10", "cifar10-resnet50"]
     assert run(["plan", str(specs), "--detailed-exitcode"]) == 0

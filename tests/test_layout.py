@@ -44,7 +44,7 @@ def layer_of(module: str, root: Path = PACKAGE) -> str:
     return head
 
 
-def imports_of(path: Path, module: str) -> Iterator[tuple[int, str]]:
+def imports_of(path: Path, module: str, root: Path = PACKAGE) -> Iterator[tuple[int, str]]:
     """(line, imported reportgen module) for every import in a file, however deep."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
@@ -64,7 +64,9 @@ def imports_of(path: Path, module: str) -> Iterator[tuple[int, str]]:
                 continue
             if target == "reportgen":  # `from reportgen import spec` names submodules
                 for alias in node.names:
-                    yield node.lineno, f"reportgen.{alias.name}"
+                    sub = root / alias.name
+                    named = sub.is_dir() or sub.with_suffix(".py").is_file()
+                    yield node.lineno, f"reportgen.{alias.name}" if named else "reportgen"
             else:
                 yield node.lineno, target
 
@@ -83,7 +85,7 @@ def violations(root: Path) -> list[str]:
     found = []
     for path, module in modules(root):
         source = layer_of(module, root)
-        for line, target in imports_of(path, module):
+        for line, target in imports_of(path, module, root):
             dest = layer_of(target, root)
             if source == dest:
                 continue

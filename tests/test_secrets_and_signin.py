@@ -82,34 +82,47 @@ def echo_server() -> Iterator[str]:
         server.server_close()
 
 
+@pytest.mark.parametrize(
+    ("transport", "said"),
+    [
+        ("http", "permission denied for Basic *** (HTTP 401)"),
+        ("wandb", "Failed to verify credentials with {url}: permission denied for Basic ***"),
+    ],
+)
 def test_server_error_text_passes_the_filter(
-    echo_server: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    echo_server: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    transport: str,
+    said: str,
 ) -> None:
     """The server echoes `Basic <base64 of api:key>`: neither the library error nor the
-    CLI's line shows it, in any form."""
-    credentials = resolve_credentials(echo_server, environ={"WANDB_API_KEY": KEY})
+    CLI's line shows it, in any form, through either transport."""
+    environ = {"WANDB_API_KEY": KEY, "REPORTGEN_TRANSPORT": transport}
+    credentials = resolve_credentials(echo_server, environ=environ)
     with pytest.raises(ReportgenError) as caught:
-        connect(credentials, RetryPolicy(sleep=lambda _: None))
-    assert caught.value.message == (
-        f"cannot sign in to {echo_server}: Failed to verify credentials with {echo_server}: "
-        "permission denied for Basic ***"
-    )
+        connect(credentials, RetryPolicy(sleep=lambda _: None), environ)
+    expected = said.format(url=echo_server)
+    assert caught.value.message == f"cannot sign in to {echo_server}: {expected}"
     monkeypatch.setenv("WANDB_API_KEY", KEY)
     monkeypatch.setenv("WANDB_ENTITY", "team")
+    monkeypatch.setenv("REPORTGEN_TRANSPORT", transport)
     code = cli.run(["-vv", "plan", str(REPO / "specs"), "--base-url", echo_server])
     out, err = capsys.readouterr()
     assert code == 1
-    assert err.endswith("permission denied for Basic ***\n"), err
+    assert err.endswith(f"{expected}\n"), err
     for form in (KEY, basic(KEY), basic(KEY).rstrip("="), quote(KEY, safe="")):
         assert form not in out + err
 
 
-def test_sign_in_is_retried_by_the_retry_policy(tmp_path: Path) -> None:
-    """wandb-core gives up on the Viewer request (its budget is 1 s here, 19 s by default);
-    reportgen's policy tries again and the plan goes through. In a child process: wandb
-    reads WANDB_HTTP_TIMEOUT when it is imported."""
+@pytest.mark.parametrize("transport", ["http", "wandb"])
+def test_sign_in_is_retried_by_the_retry_policy(tmp_path: Path, transport: str) -> None:
+    """The Viewer request fails (through wandb-core, once its budget is spent: 1 s here,
+    19 s by default); reportgen's policy tries again and the plan goes through. In a child
+    process: wandb reads WANDB_HTTP_TIMEOUT when it is imported."""
     with Sandbox(faults=[Fault("500", op="Viewer", times=1)]) as sb:
         env = sb.subprocess_env()
+        env["REPORTGEN_TRANSPORT"] = transport
         env["WANDB_HTTP_TIMEOUT"] = "1"
         env["XDG_CACHE_HOME"] = str(tmp_path)
         done = subprocess.run(

@@ -1,5 +1,5 @@
-"""Talking to W&B: credentials and one wandb client in, views listed, written and deleted out.
+"""Talking to W&B: credentials in; views listed, written and deleted, and runs read, out.
 
-Sessions, the GraphQL calls, identity markers, secret redaction. Imports `compile`, `spec`
-and `problems`; the only folder that builds a `wandb.Api()`.
+Sessions (our HTTP transport, or `wandb.Api()` where only wandb can), the GraphQL calls,
+identity markers, secret redaction. Imports `compile`, `spec` and `problems`.
 """

@@ -6,9 +6,9 @@ drive it against the sandbox over real HTTP. The operation texts are the ones wa
 and wandb-workspaces 0.4.13 send (../shared/wandb-wire/operations), so a server that
 serves the official clients serves reportgen.
 
-Every call goes through `RetryPolicy`: wandb-core already retries inside each request;
-what escapes it (429, 5xx, dropped connections) is retried here with exponential backoff
-and full jitter, then surfaces as `RemoteError`.
+Every call goes through `RetryPolicy`: what fails retryably (429, 5xx, dropped
+connections) is retried here with exponential backoff and full jitter, honouring a
+server's Retry-After, then surfaces as `RemoteError`.
 """
 
 from __future__ import annotations
@@ -86,9 +86,12 @@ PAGE_SIZE = 100
 class RemoteError(ReportgenError):
     """A request W&B refused or that failed after every retry: an expected failure (exit 1)."""
 
-    def __init__(self, message: str, *, retryable: bool = False) -> None:
+    def __init__(
+        self, message: str, *, retryable: bool = False, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.retry_after = retry_after  # seconds the server asked for (Retry-After)
 
 
 @dataclass(frozen=True)
@@ -112,8 +115,9 @@ class RemoteView:
 class RetryPolicy:
     """Exponential backoff with full jitter: attempt n waits U(0, min(cap, base * 2**n))."""
 
-    # wandb-core has already retried each request for up to its timeout (19 s by default,
-    # backing off 2 s, 4 s, 8 s): a few more attempts are enough.
+    # Through wandb-core, which has already retried each request for up to its timeout
+    # (19 s by default, backing off 2 s, 4 s, 8 s), a few more attempts are enough; the
+    # session gives reportgen's own transport more (`session.connect`).
     attempts: int = 3
     base: float = 0.25
     cap: float = 8.0
@@ -162,6 +166,8 @@ class Remote:
                 delay = next(delays, None) if error.retryable else None
                 if delay is None:
                     raise error from None
+                if error.retry_after is not None:
+                    delay = max(delay, min(error.retry_after, self.policy.cap))
                 self.retries += 1
                 self.policy.sleep(delay)
 

@@ -78,27 +78,98 @@ class Session:
     default_entity: str | None
 
 
-def connect(credentials: Credentials, policy: RetryPolicy | None = None) -> Session:
-    """Build one `wandb.Api` (one Viewer request) and wrap its GraphQL transport.
+VIEWER = "query Viewer { viewer { id entity username } }"
+# What only wandb's own client does; with any of it, requests go through `wandb.Api()`.
+WANDB_ONLY_SETTINGS = ("WANDB_IDENTITY_TOKEN_FILE", "WANDB_X_EXTRA_HTTP_HEADERS")
+# CoreWeave Forge hosts and the W&B API host behind each (wandb.sdk.lib.urls.FORGE_HOSTS).
+FORGE_HOSTS = {"forge.coreweave.com": "api.wandb.ai", "qa.forge.coreweave.com": "api.qa.wandb.ai"}
+
+
+def connect(
+    credentials: Credentials,
+    policy: RetryPolicy | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Session:
+    """Sign in (one Viewer request) and return the session every request goes through.
 
     The server is reached first with a plain TCP connection (to the proxy, if one applies),
     so a closed port or a refused connection is "cannot reach <url>" within seconds rather
     than a login failure after wandb's 19 s; then signing in goes through the same retry
-    policy as every other request.
+    policy as every other request. Requests go out through `HttpTransport` unless the
+    environment asks for what only wandb's client does (`uses_wandb_client`).
     """
+    env = os.environ if environ is None else environ
+    reach(credentials.base_url, policy or RetryPolicy())
+    if uses_wandb_client(credentials.base_url, env):
+        return _connect_wandb(credentials, policy or RetryPolicy())
+    from reportgen.remote.http import HttpTransport
+
+    # No wandb-core retrying inside each request here: this policy is the only one.
+    policy = policy or RetryPolicy(attempts=7, base=0.5)
+    transport = HttpTransport(credentials.base_url, credentials.api_key, env)
+    remote = Remote(transport, _remote_error, policy)
+    url = credentials.base_url
+    try:
+        viewer = remote.execute(VIEWER, {}).get("viewer")
+    except RemoteError as exc:
+        verb = "reach" if exc.retryable else "sign in to"
+        raise ReportgenError(f"cannot {verb} {url}: {exc.message}") from None
+    if not viewer:
+        raise ReportgenError(f"cannot sign in to {url}: the server did not recognise the API key")
+    return Session(remote=remote, app_url=app_url(url, env), default_entity=credentials.entity)
+
+
+def uses_wandb_client(base_url: str, environ: Mapping[str, str]) -> bool:
+    """Whether requests must go through `wandb.Api()`: asked for with
+    REPORTGEN_TRANSPORT=wandb, or needed for identity-token federation or a Forge host."""
+    choice = environ.get("REPORTGEN_TRANSPORT", "").strip().lower()
+    if choice in ("wandb", "http"):
+        return choice == "wandb"
+    if choice:
+        raise ReportgenError(
+            f"REPORTGEN_TRANSPORT={choice!r} is not a transport: use 'http' (the default) or 'wandb'"
+        )
+    host = urlparse(base_url).hostname or ""
+    forge = any(host in (h, f"api.{h}") for h in FORGE_HOSTS)
+    return forge or any(environ.get(name) for name in WANDB_ONLY_SETTINGS)
+
+
+def app_url(base_url: str, environ: Mapping[str, str]) -> str:
+    """The W&B app's URL for an API URL, as wandb's `util.app_url` derives it (W&B's cloud
+    API is served behind CoreWeave Forge, whose app lives under /wandb)."""
+    if override := environ.get("WANDB_APP_URL"):
+        return override.strip().rstrip("/")
+    url = base_url.rstrip("/")
+    host = urlparse(url).hostname
+    for forge, api in FORGE_HOSTS.items():
+        if host in (forge, f"api.{forge}", api):
+            return f"https://{forge}/wandb"
+    if "://api.wandb.test" in url:
+        return url.replace("://api.", "://app.")
+    if "://api.wandb." in url:
+        return url.replace("://api.", "://")
+    if "://api." in url:
+        return url.replace("://api.", "://app.")
+    return url
+
+
+def _remote_error(exc: BaseException) -> RemoteError | None:
+    return exc if isinstance(exc, RemoteError) else None
+
+
+def _connect_wandb(credentials: Credentials, policy: RetryPolicy) -> Session:
+    """The session over `wandb.Api()`: wandb-core does the HTTP (and its own retries)."""
     from wandb_workspaces._graphql import execute_graphql, get_app_url
 
-    policy = policy or RetryPolicy()
-    reach(credentials.base_url, policy)
     api = _sign_in(credentials, policy)
 
     def transport(query: str, variables: Mapping[str, Any]) -> Mapping[str, Any]:
         result: Mapping[str, Any] = execute_graphql(api, query, variables)
         return result
 
-    entity = credentials.entity
     remote = Remote(transport, classify, policy)
-    return Session(remote=remote, app_url=get_app_url(api).rstrip("/"), default_entity=entity)
+    app = get_app_url(api).rstrip("/")
+    return Session(remote=remote, app_url=app, default_entity=credentials.entity)
 
 
 def _sign_in(credentials: Credentials, policy: RetryPolicy) -> Any:
