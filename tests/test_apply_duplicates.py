@@ -3,13 +3,16 @@ racing applies (issue 14).
 
 Every test runs against the sandbox in both upsert modes: `by-name` (an id-less upsertView
 under an existing name updates that view) and `insert` (every id-less upsertView inserts a
-new view, as a proxy or a W&B that does not upsert by name would). Racers are threads, each
-with its own `wandb.Api` session, released together by a barrier after compiling; the
-server is real HTTP, the clients are the real wandb and wandb-workspaces.
+new view, as a proxy or a W&B that does not upsert by name would), and through both of
+apply's transports: reportgen's own (`http`, which never sends a create twice) and
+wandb-core's (`wandb`, which sends a request again by itself when its answer is lost).
+Racers are threads, each with its own signed-in session (half of them through each
+transport), released together by a barrier; the server is real HTTP.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +28,7 @@ from reportgen.sandbox import UPSERT_INSERT, VIEW_UPSERT_MODES, Sandbox
 from reportgen.sandbox.faults import Fault
 
 MODES = VIEW_UPSERT_MODES
+TRANSPORTS = ("http", "wandb")
 RACERS = (2, 4, 8)
 REPETITIONS = 20
 KEYS = ("race",)  # a leaderboard: a workspace view and a report under one key
@@ -44,9 +48,14 @@ def server(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
 
 @pytest.fixture(scope="module")
 def sessions(server: Sandbox) -> list[Session]:
-    """One signed-in client per racer, reused across repetitions."""
+    """One signed-in client per racer, reused across repetitions: even ones through
+    reportgen's own transport, odd ones through wandb-core."""
     credentials = Credentials(server.base_url, server.api_key, server.entity)
-    return [connect(credentials) for _ in range(max(RACERS))]
+    return [connect(credentials, environ=transport(TRANSPORTS[i % 2])) for i in range(max(RACERS))]
+
+
+def transport(name: str) -> dict[str, str]:
+    return {**os.environ, "REPORTGEN_TRANSPORT": name}
 
 
 @pytest.fixture(scope="module")
@@ -148,15 +157,18 @@ def test_racing_applies_leave_one_view_per_key_and_type(
         assert copies_removed > 0  # the race did make copies, and they were removed
 
 
+@pytest.mark.parametrize("via", TRANSPORTS)
 def test_thirty_percent_lost_responses_leave_one_view_per_key_and_type(
-    server: Sandbox, sessions: list[Session], tmp_path: Path
+    server: Sandbox, sessions: list[Session], tmp_path: Path, via: str
 ) -> None:
     """Every write is stored, and 30% of their answers are lost (the connection reset after the
-    write). wandb-core sends the request again by itself: an insert-always server then holds a
-    second copy, which apply's own listing after its creates finds and deletes; a delete sent
-    again finds its view gone. (Reads are left alone: a lost read answer is only a resend,
-    and each costs wandb-core's 2 s back-off.)"""
-    project = "lost-responses"
+    write). wandb-core sends such a request again by itself: an insert-always server then
+    holds a second copy, which apply's own listing after its creates finds and deletes.
+    reportgen's transport never sends a create again: apply lists the scope and finds the view
+    the lost answer was about. A delete sent again finds its view gone. (Reads are left alone:
+    a lost read answer is only a resend, and each costs wandb-core 2 s of back-off.)"""
+    session = sessions[TRANSPORTS.index(via)]
+    project = f"lost-responses-{via}"
     folder = tmp_path / "specs"
     folder.mkdir()
     keys = [f"lost-{i}" for i in range(4)]
@@ -166,44 +178,45 @@ def test_thirty_percent_lost_responses_leave_one_view_per_key_and_type(
     writes = ("UpsertView2", "deleteView", "CreateProject")
     server.set_faults(*(Fault("drop_after", op=op, rate=0.3) for op in writes), seed=14)
     try:
-        outcome = apply(sessions[0], views, Options(concurrency=8))
+        outcome = apply(session, views, Options(concurrency=8))
         fired = sum(f["fired"] for f in server.faults()["faults"])
     finally:
         server.clear_faults()
     assert fired > 0
     assert not outcome.failed, [(e.change.key, e.message) for e in outcome.events]
-    survivors = assert_one_each(server, project, tuple(keys), sessions[0].app_url)
+    survivors = assert_one_each(server, project, tuple(keys), session.app_url)
     assert urls_by_key(outcome) == survivors
-    again = apply(sessions[0], views, Options())
+    again = apply(session, views, Options())
     assert {e.outcome for e in again.events} == {"unchanged"}
 
 
-def test_every_lost_create_is_one_extra_copy_removed(
-    server: Sandbox, sessions: list[Session], tmp_path: Path
+@pytest.mark.parametrize("via", TRANSPORTS)
+def test_every_lost_create_leaves_one_view(
+    server: Sandbox, sessions: list[Session], tmp_path: Path, via: str
 ) -> None:
-    """The first send of each create is stored and its answer lost; wandb-core sends it again.
-    By name the resend updates the view it made; inserting, it makes a copy that apply deletes
-    (and the copy kept is the first, whose id is the lower)."""
-    project = "every-create-lost"
+    """The first send of each create is stored and its answer lost. wandb-core sends it
+    again: by name the resend updates the view it made; inserting, it makes a copy that apply
+    deletes (the copy kept is the first, whose id is the lower). reportgen's transport does
+    not send it again: apply lists the scope and finds the view."""
+    session = sessions[TRANSPORTS.index(via)]
+    project = f"every-create-lost-{via}"
     (tmp_path / "lb.yaml").write_text(leaderboard("lost", project))
     views = declare_views([tmp_path], environ={"WANDB_ENTITY": server.entity})
     server.reset_stats()
     server.set_faults(Fault("drop_after", op="UpsertView2", times=2))
     try:
-        outcome = apply(sessions[0], views, Options())
+        outcome = apply(session, views, Options())
     finally:
         server.clear_faults()
     operations = server.stats()["operations"]
-    assert operations["UpsertView2"] == 4  # two creates, each sent twice
-    inserting = server.settings()["view_upsert"] == UPSERT_INSERT
-    assert operations.get("deleteView", 0) == (2 if inserting else 0)
+    resent = via == "wandb"
+    assert operations["UpsertView2"] == (4 if resent else 2)  # two creates
+    copies = resent and server.settings()["view_upsert"] == UPSERT_INSERT
+    assert operations.get("deleteView", 0) == (2 if copies else 0)
     messages = sorted(e.message for e in outcome.events)
-    assert messages == (
-        ["deleted 1 extra copy (a resent create or a concurrent apply)"] * 2
-        if inserting
-        else ["", ""]
-    )
-    assert urls_by_key(outcome) == assert_one_each(server, project, ("lost",), sessions[0].app_url)
+    deleted = "deleted 1 extra copy (a resent create or a concurrent apply)"
+    assert messages == ([deleted] * 2 if copies else ["", ""])
+    assert urls_by_key(outcome) == assert_one_each(server, project, ("lost",), session.app_url)
 
 
 def test_plan_shows_copies_an_older_apply_left_and_apply_deletes_them(
