@@ -12,7 +12,6 @@ import json
 import secrets
 from typing import Any
 
-import pytest
 from conformance_target import Target
 
 from reportgen.remote.client import DELETE_VIEW, UPSERT_VIEW
@@ -120,15 +119,7 @@ def test_view_ids_count_up(target: Target) -> None:
     )
 
 
-def test_view_ids_are_never_reused(target: Target, request: pytest.FixtureRequest) -> None:
-    if target.sandboxed:
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="the sandbox stores views under SQLite rowids, which reuse the id of "
-                "the newest view once it is deleted",
-            )
-        )
+def test_view_ids_are_never_reused(target: Target) -> None:
     upsert(target, workspace_name())
     newest = upsert(target, workspace_name())
     deleted = target.graphql(DELETE_VIEW, {"id": newest["id"], "deleteDrafts": True})
