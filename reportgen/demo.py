@@ -32,9 +32,9 @@ def step(number: int, text: str) -> None:
 
 
 def main() -> int:
+    from reportgen.cli.sandbox_views import renderer
     from reportgen.sandbox import Sandbox
     from reportgen.sandbox.seed import log_seed
-    from reportgen.sandbox_views import renderer
 
     with Sandbox(renderer=renderer()) as sb:
         os.environ.update(sb.env())

@@ -254,7 +254,7 @@ def test_a_create_that_never_answers_is_found_not_repeated(sb: Sandbox, specs: P
     may exist all the same: apply lists the scope again and finds it instead of creating
     a second one. The transport is the seam apply receives; the server is the sandbox."""
     from reportgen.commands.apply import Options, apply
-    from reportgen.commands.build import declare_views
+    from reportgen.commands.declare import declare_views
     from reportgen.remote.client import Remote, RemoteError, RetryPolicy
     from reportgen.remote.session import Session
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from reportgen.commands.apply import Options, Outcome, apply
-from reportgen.commands.build import Declarations, declare_views
+from reportgen.commands.declare import Declarations, declare_views
 from reportgen.remote.identity import parse_marker, view_url
 from reportgen.remote.session import Credentials, Session, connect
 from reportgen.sandbox import UPSERT_INSERT, VIEW_UPSERT_MODES, Sandbox

@@ -21,9 +21,9 @@ import pytest
 from PIL import Image
 
 from reportgen.cli import run
+from reportgen.cli.sandbox_views import renderer
 from reportgen.sandbox import Sandbox
 from reportgen.sandbox.seed import log_seed
-from reportgen.sandbox_views import renderer
 
 REPO = Path(__file__).resolve().parents[1]
 SCREENSHOT = REPO / "docs" / "preview.png"

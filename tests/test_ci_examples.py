@@ -23,7 +23,7 @@ import pytest
 from ci.runner import Run, base_env, run_github, run_gitlab, tools
 
 from reportgen.cli import run
-from reportgen.render import COMMENT_LIMIT, PLAN_MARKER, size
+from reportgen.cli.markdown import COMMENT_LIMIT, PLAN_MARKER, size
 from reportgen.sandbox import Sandbox
 from reportgen.sandbox.bulk import SeedRun
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from reportgen import cli
+from reportgen.cli import options
 from reportgen.remote.secrets import register_secret
 from reportgen.sandbox import Sandbox
 from reportgen.sandbox.faults import Fault
@@ -22,7 +23,7 @@ def test_internal_error_is_one_line_with_the_traceback_in_the_log(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    monkeypatch.setattr(cli, "_verbosity", 0)
+    monkeypatch.setattr(options, "_verbosity", 0)
     secret = "s3cr3t-" * 6
     register_secret(secret)
     try:
@@ -40,7 +41,7 @@ def test_verbose_internal_error_prints_the_traceback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    monkeypatch.setattr(cli, "_verbosity", 1)
+    monkeypatch.setattr(options, "_verbosity", 1)
     try:
         raise KeyError("k")
     except KeyError as exc:

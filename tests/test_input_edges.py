@@ -80,7 +80,7 @@ def test_an_unreadable_path_on_the_command_line_is_rg001_in_every_format() -> No
         for fmt in ("json", "parsable"):
             script = (  # everything imported first: as nobody, the interpreter's home may be closed
                 "import os, sys, json; from reportgen.cli import run; "
-                "import reportgen.remote.secrets, reportgen.commands.validate, reportgen.reporters; "
+                "import reportgen.remote.secrets, reportgen.commands.validate, reportgen.cli.reporters; "
                 "from reportgen.spec.schema import validator; validator(); "
                 f"{drop}sys.exit(run(['validate', '-f', {fmt!r}, sys.argv[1]]))"
             )

@@ -14,24 +14,25 @@ from typing import Any
 import pytest
 
 from reportgen.cli import run
-from reportgen.commands.apply import Event, Outcome
-from reportgen.commands.build import BuiltView, build_views, declare_views
-from reportgen.commands.plan import Plan, Scope, make_plan, scopes_for
-from reportgen.commands.review import Group, last_edit, review
-from reportgen.compile.normalize import normalize
-from reportgen.options import write_summary
-from reportgen.pull.describe import describe
-from reportgen.remote.client import RemoteView
-from reportgen.remote.identity import Marker, digest, view_document, view_name, with_marker
-from reportgen.render import (
+from reportgen.cli.markdown import (
     COMMENT_LIMIT,
     DRIFT_MARKER,
     PLAN_MARKER,
     apply_summary,
     plan_comment,
-    plan_text,
     size,
 )
+from reportgen.cli.options import write_summary
+from reportgen.cli.render import plan_text
+from reportgen.commands.apply import Event, Outcome
+from reportgen.commands.build import BuiltView, build_views
+from reportgen.commands.declare import declare_views
+from reportgen.commands.plan import Plan, Scope, make_plan, scopes_for
+from reportgen.commands.review import Group, last_edit, review
+from reportgen.compile.normalize import normalize
+from reportgen.pull.describe import describe
+from reportgen.remote.client import RemoteView
+from reportgen.remote.identity import Marker, digest, view_document, view_name, with_marker
 
 REPO = Path(__file__).resolve().parents[1]
 ENV = {"WANDB_ENTITY": "team"}

@@ -18,10 +18,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from reportgen.cli import run
+from reportgen.cli.sandbox_views import renderer
 from reportgen.sandbox import Sandbox
 from reportgen.sandbox.pages import basic_token
 from reportgen.sandbox.seed import log_seed
-from reportgen.sandbox_views import renderer
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from reportgen.commands.build import Declarations
+from reportgen.commands.declare import Declarations
 from reportgen.commands.plan import Change, Plan, Scope, make_plan, scopes_for
 from reportgen.commands.settle import Created, Settler
 from reportgen.compile.normalize import id_translation, stable_ids

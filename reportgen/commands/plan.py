@@ -24,7 +24,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from reportgen.commands.build import REPORT_TYPE, WORKSPACE_TYPE, BuiltView, Declared
+from reportgen.commands.build import REPORT_TYPE, WORKSPACE_TYPE, BuiltView
+from reportgen.commands.declare import Declared
 from reportgen.compile.normalize import normalize
 from reportgen.problems import ReportgenError
 from reportgen.remote.client import RemoteView

@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from reportgen.commands import apply as applying
-from reportgen.commands.build import BuiltView, Declarations, leaderboards
+from reportgen.commands.build import BuiltView
+from reportgen.commands.declare import Declarations, leaderboards
 from reportgen.commands.plan import select
 from reportgen.preview.checks import Place
 from reportgen.preview.diff import BoardMoves, rank_moves

@@ -17,7 +17,8 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from reportgen.commands.build import WORKSPACE_TYPE, Declarations
+from reportgen.commands.build import WORKSPACE_TYPE
+from reportgen.commands.declare import Declarations
 from reportgen.commands.plan import Change, Plan
 from reportgen.problems import ReportgenError
 from reportgen.pull.describe import Phrase, describe

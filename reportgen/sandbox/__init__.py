@@ -3,7 +3,7 @@
 ``reportgen sandbox`` runs it in the foreground; tests use the ``Sandbox`` handle (and the
 fixtures in ``reportgen.sandbox.pytest_plugin``). What enters: HTTP from the clients (and
 ``Sandbox.seed_runs`` from Python). What leaves: HTTP answers and an SQLite file. It imports
-no other reportgen layer; only the edge (``cli``, ``demo``, tests, benchmarks) imports it.
+no other reportgen layer; only the edge (``cli/``, ``demo``, tests, benchmarks) imports it.
 
 Admin endpoints (all but health need the API key, as HTTP Basic ``api:<key>`` like wandb;
 none is counted in the stats, and none ever echoes the key):

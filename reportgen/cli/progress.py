@@ -9,10 +9,10 @@ from __future__ import annotations
 from types import TracebackType
 from typing import IO, Any
 
+from reportgen.cli.render import event_line
 from reportgen.commands.apply import Event
 from reportgen.commands.plan import Plan
 from reportgen.remote.secrets import redact
-from reportgen.render import event_line
 
 _STYLES = {
     "created": "green",

@@ -25,6 +25,44 @@ import click
 
 from reportgen.problems import ReportgenError
 
+# Exit codes, one table for every command (README)
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_CHANGES = 2
+EXIT_GATE = 3
+EXIT_INTERRUPTED = 130
+
+_verbosity = 0  # -v count, before or after the command
+
+
+def _more_verbose(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    global _verbosity
+    _verbosity += value
+    return value
+
+
+def verbose_option(func: Any) -> Any:
+    """-v after the command too (`reportgen plan -v`), as before it."""
+    return click.option(
+        "-v",
+        "--verbose",
+        count=True,
+        expose_value=False,
+        callback=_more_verbose,
+        help="More output; -v also prints tracebacks of internal errors.",
+    )(func)
+
+
+def verbosity() -> int:
+    return _verbosity
+
+
+def set_verbosity(value: int) -> None:
+    global _verbosity
+    _verbosity = value
+
+
 # Strings, not click's Path: click would turn an empty argument into "." (this directory).
 # Not checked by click either: a missing or unreadable path is a problem (RG001) like any
 # other, in every output format.
@@ -65,7 +103,7 @@ class Group(click.Group):
 
 def print_warnings(problems: list[Any]) -> None:
     """Warnings of specs that build, plan and apply go on to use: on stderr."""
-    from reportgen.reporters import parsable
+    from reportgen.cli.reporters import parsable
 
     sys.stderr.write(parsable(problems))
 
@@ -105,7 +143,7 @@ def connect_and_build(
     paths: tuple[str, ...], base_url: str | None, strict: bool
 ) -> tuple[Any, Any]:
     """Declare the views (specs first: their problems come before any network), then connect."""
-    from reportgen.commands.build import declare_views
+    from reportgen.commands.declare import declare_views
     from reportgen.commands.validate import DEFAULT_PATHS
     from reportgen.remote.session import Session, connect, resolve_credentials
 
@@ -198,72 +236,6 @@ def write_summary(text: str, path: Path | None, environ: Mapping[str, str]) -> l
         except OSError as exc:
             raise ReportgenError(f"cannot write the summary to {target}: {exc.strerror}") from None
     return [target for target, _ in targets]
-
-
-# Help
-
-ENVIRONMENT = (
-    "WANDB_API_KEY    the W&B API key (else the netrc entry `wandb login` writes)",
-    "WANDB_BASE_URL   the W&B server (else --base-url, else https://api.wandb.ai)",
-    "WANDB_ENTITY     the entity of specs that name none (else your default entity)",
-)
-
-EXAMPLES: dict[str, tuple[str, ...]] = {
-    "reportgen": (
-        "reportgen validate specs/",
-        "reportgen plan specs/ -f markdown -o plan.md",
-        "reportgen apply specs/",
-    ),
-    "validate": (
-        "reportgen validate",
-        "reportgen validate specs/ examples/ --strict",
-        "reportgen validate specs/ -f github",
-    ),
-    "build": (
-        "reportgen build",
-        "reportgen build specs/cifar10.yaml -o build/",
-    ),
-    "plan": (
-        "reportgen plan",
-        "reportgen plan specs/ --detailed-exitcode",
-        "reportgen plan specs/ -f markdown --rank-changes -o plan.md",
-    ),
-    "apply": (
-        "reportgen apply",
-        "reportgen apply specs/ --target 'cifar10*'",
-        "reportgen apply specs/ --prune --dry-run",
-    ),
-    "sandbox": (
-        "reportgen sandbox",
-        "reportgen sandbox --port 0 --db /tmp/sandbox.db",
-        "reportgen sandbox --fault 500,rate=30%",
-    ),
-    "preview": (
-        "reportgen preview",
-        "reportgen preview specs/ -f html -o preview.html",
-        "reportgen preview specs/ --gate 'accuracy >= 0.95' --diff -f markdown",
-    ),
-    "pull": (
-        "reportgen pull https://wandb.ai/team/proj?nw=abc123 -o specs/",
-        "reportgen pull --project team/proj -o specs/",
-        "reportgen pull --drifted specs/",
-    ),
-    "schema": (
-        "reportgen schema",
-        "reportgen schema > reportgen.schema.json",
-    ),
-}
-
-
-def epilog(command: str, *, environment: bool = False, examples: tuple[str, ...] = ()) -> str:
-    """The text after a command's options: its environment (if it talks to W&B) and two or
-    three examples (`examples`, else the command's in EXAMPLES)."""
-    parts = []
-    if environment:
-        parts.append("Environment:\n\n\b\n" + "\n".join(f"  {line}" for line in ENVIRONMENT))
-    lines = "\n".join(f"  {line}" for line in examples or EXAMPLES[command])
-    parts.append(f"Examples:\n\n\b\n{lines}")
-    return "\n\n".join(parts)
 
 
 # preview
