@@ -178,3 +178,22 @@ def test_spec_diff_names_fields_in_the_specs_terms() -> None:
         SpecDifference("runset.sort[0]", "summary.accuracy desc", "summary.accuracy asc"),
         SpecDifference("x", MISSING, 1),
     ]
+
+
+def test_edits_made_one_by_one_keep_the_rest_and_place_new_keys_as_written() -> None:
+    from reportgen.pull.edits import applied, edits
+
+    old = {"key": "k", "title": "T", "project": "p", "settings": {"auto_panels": False}}
+    new = {"key": "k", "title": "U", "project": "p", "runset": {"sort": ["run.name asc"]}}
+    found = edits(old, new)
+    assert [(e.describe(), e.removes) for e in found] == [
+        ("title", False),
+        ("settings", True),
+        ("runset", False),
+    ]
+    title, settings, runset = found
+    assert applied(old, new, [title]) == {**old, "title": "U"}
+    assert list(applied(old, new, [runset, settings])) == ["key", "title", "project", "runset"]
+    assert applied(old, new, found) == new and old["title"] == "T"  # old is left alone
+    sort = edits({"s": ["a desc", "b asc"]}, {"s": ["a asc", "b asc"]})
+    assert [(e.path, e.value) for e in sort] == [(("s", 0), "a asc")]

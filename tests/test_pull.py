@@ -283,6 +283,120 @@ def test_app_edit_pulled_back_is_a_one_line_diff(
     assert run(["plan", str(spec), "--detailed-exitcode"]) == 0
 
 
+def app_edit(url: str, change: Callable[[Any], None]) -> None:
+    """`change` made to a workspace as wandb-workspaces loads it, then saved by the library
+    (which writes its defaults: a sort by creation time, for one)."""
+    import wandb_workspaces.workspaces as ws
+
+    workspace = ws.Workspace.from_url(url)
+    change(workspace)
+    workspace.save()
+
+
+def retitle(workspace: Any) -> None:
+    workspace.name += " (edited)"
+
+
+def refilter(workspace: Any) -> None:
+    workspace.runset_settings.filters = 'Config("dataset") == "CIFAR-100"'
+
+
+def replot(workspace: Any) -> None:
+    workspace.sections[0].panels[0].y = ["loss"]
+
+
+def more_runs(workspace: Any) -> None:
+    workspace.settings.max_runs = 30
+
+
+def retitle_report(url: str) -> None:
+    import wandb_workspaces.reports.v2 as wr
+
+    report = wr.Report.from_url(url)
+    report.title += " (edited)"
+    report.save()
+
+
+SPARE = f"""\
+# yaml-language-server: $schema=../schemas/reportgen.schema.json
+# No sort, no settings, no sections: the defaults left unsaid.
+workspace:
+  key: spare
+  title: Spare
+  project: {PROJECT}
+"""
+# (spec, the app edit, the line before, the line after): each spec leaves out what W&B's
+# copy spells out (wandb-workspaces saves a sort by creation time), or says something its
+# own way; pulling the edit back changes exactly one line.
+SPARE_EDITS = {
+    "example-01-title": (
+        (REPO / "examples" / "01-minimal-workspace.yaml").read_text(),
+        lambda url: app_edit(url, retitle),
+        "  title: Image classification · overview",
+        "  title: Image classification · overview (edited)",
+    ),
+    "filter-only": (
+        SPARE + '  runset:\n    filter: config.dataset == "CIFAR-10"\n',
+        lambda url: app_edit(url, refilter),
+        '    filter: config.dataset == "CIFAR-10"',
+        '    filter: config.dataset == "CIFAR-100"',
+    ),
+    "sections-only": (
+        SPARE
+        + "  sections:\n    - name: Curves\n      panels:\n        - {type: line, x: epoch, y: accuracy}\n",
+        lambda url: app_edit(url, replot),
+        "        - {type: line, x: epoch, y: accuracy}",
+        "        - {type: line, x: epoch, y: loss}",
+    ),
+    "settings-only": (
+        SPARE + "  settings:\n    max_runs: 20\n",
+        lambda url: app_edit(url, more_runs),
+        "    max_runs: 20",
+        "    max_runs: 30",
+    ),
+    "own-spellings": (  # a bare sort key, single quotes, 1e-3: W&B's copy reads otherwise
+        SPARE
+        + "  runset:\n    sort: run.name\n"
+        + "    filter: config.dataset == 'CIFAR-10' and config.lr >= 1e-3\n"
+        + "    columns: [summary.accuracy]\n",
+        lambda url: app_edit(url, retitle),
+        "  title: Spare",
+        "  title: Spare (edited)",
+    ),
+    "report-without-sort": (
+        SPARE.replace("workspace:", "report:").replace("spare", "spare-report")
+        + '  blocks:\n    - panels:\n        runsets:\n          - filter: config.dataset == "CIFAR-10"\n'
+        + "        panels:\n          - {type: line, x: epoch, y: accuracy}\n",
+        retitle_report,
+        "  title: Spare",
+        "  title: Spare (edited)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(SPARE_EDITS))
+def test_app_edit_of_a_spec_leaving_defaults_unsaid_is_a_one_line_diff(
+    case: str, sb: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Where W&B's copy and the spec are equal once normalised, the spec keeps its own text:
+    only what the app edit changed is rewritten (issue 11's done-when, without a sort)."""
+    text, edit, before, after = SPARE_EDITS[case]
+    spec = tmp_path / "specs" / "spare.yaml"
+    spec.parent.mkdir()
+    spec.write_text(text)
+    assert run(["apply", str(spec)]) == 0
+    out = capsys.readouterr().out
+    edit(next(line.split()[-1] for line in out.splitlines() if line.startswith("created")))
+    assert run(["pull", "--drifted", str(spec.parent)]) == 0
+    assert "rewrote" in capsys.readouterr().out
+    diff = [
+        line
+        for line in difflib.unified_diff(text.splitlines(), spec.read_text().splitlines(), n=0)
+        if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    ]
+    assert diff == [f"-{before}", f"+{after}"]
+
+
 def test_leaderboard_edit_that_does_not_fit_is_reported_not_written(
     sb: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
