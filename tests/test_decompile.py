@@ -112,6 +112,58 @@ def test_urls_that_name_no_view(url: str) -> None:
         parse_url(url)
 
 
+@pytest.mark.parametrize(
+    ("url", "base_url", "same"),
+    [
+        ("https://wandb.ai/t/p?nw=x", "https://api.wandb.ai", True),  # app at forge.coreweave.com/wandb
+        ("https://forge.coreweave.com/wandb/t/p?nw=x", "https://api.wandb.ai", True),
+        ("https://app.wandb.ai/t/p?nw=x", "https://api.forge.coreweave.com", True),
+        ("https://qa.wandb.ai/t/p?nw=x", "https://api.wandb.ai", False),
+        ("http://localhost:8080/t/p?nw=x", "http://127.0.0.1:8080", True),
+        ("http://localhost:8081/t/p?nw=x", "http://127.0.0.1:8080", False),
+        ("https://WANDB.corp:443/base/t/p?nw=x", "http://wandb.corp", True),  # the scheme's own port
+        ("https://app.corp.io/t/p/reports/T--VmlldzoxMzcwNzMyNg", "https://api.corp.io", True),
+        ("https://wandb.ai/sandbox/p/reports/T--Vmlldzoz", "http://127.0.0.1:8080", False),
+        ("https://wandb.corp/t/p?nw=x", "https://api.wandb.ai", False),
+    ],
+)  # fmt: skip
+def test_a_url_names_the_server_it_is_on(url: str, base_url: str, same: bool) -> None:
+    from reportgen.pull.urls import same_server
+    from reportgen.remote.session import app_url
+
+    assert same_server(parse_url(url), app_url(base_url, {})) is same
+
+
+def test_a_url_of_another_server_says_where_to_point_reportgen() -> None:
+    from reportgen.commands.pull import check_servers, server
+    from reportgen.problems import ReportgenError
+
+    cloud = parse_url("https://wandb.ai/sandbox/p/reports/T--Vmlldzoz")
+    here = parse_url("http://127.0.0.1:8080/sandbox/p?nw=x")
+    sandbox = server(None, {"WANDB_BASE_URL": "http://127.0.0.1:8080/"})
+    check_servers([here], *sandbox)
+    with pytest.raises(ReportgenError) as caught:
+        check_servers([here, cloud], *sandbox)
+    assert caught.value.message == (
+        "https://wandb.ai/sandbox/p/reports/T--Vmlldzoz is on wandb.ai, but reportgen asks "
+        "http://127.0.0.1:8080 (WANDB_BASE_URL); to pull from wandb.ai, "
+        "pass --base-url https://api.wandb.ai or set WANDB_BASE_URL=https://api.wandb.ai"
+    )
+    corp = parse_url("https://wandb.corp/team/p?nw=x")
+    with pytest.raises(ReportgenError) as caught:
+        check_servers([cloud, corp], *server(None, {}))
+    assert caught.value.message == (
+        "https://wandb.corp/team/p?nw=x is on wandb.corp, but reportgen asks "
+        "https://forge.coreweave.com/wandb (W&B's cloud: no --base-url or WANDB_BASE_URL is set);"
+        " to pull from wandb.corp, pass --base-url https://wandb.corp or set "
+        "WANDB_BASE_URL=https://wandb.corp"
+    )
+    assert server("https://api.corp.io", {"WANDB_BASE_URL": "http://x"}) == (
+        "https://app.corp.io",
+        "--base-url",
+    )
+
+
 def test_file_names_stay_inside_and_apart() -> None:
     assert file_names(["a", "A", "a-2", "x..y"]) == [
         "a.yaml",

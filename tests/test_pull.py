@@ -445,6 +445,41 @@ def test_bad_urls_fail_before_any_request(sb: Sandbox, capsys: pytest.CaptureFix
     assert sb.stats()["requests"] == 0
 
 
+def test_a_url_of_another_server_is_refused_before_any_request(
+    sb: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """WANDB_BASE_URL names the sandbox, the URL W&B's cloud: the sandbox is not asked (it
+    could even hold a view of that id, and pull would silently read the wrong one)."""
+    assert run(["apply", str(REPO / "examples" / "03-report.yaml")]) == 0
+    url = url_in(capsys.readouterr().out, "report", "cifar10-weekly-report")
+    elsewhere = url.replace(sb.base_url, "https://wandb.ai")
+    assert elsewhere != url
+    sb.reset_stats()
+    assert run(["pull", elsewhere]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{elsewhere} is on wandb.ai" in err
+    assert f"reportgen asks {sb.base_url} (WANDB_BASE_URL)" in err and "--base-url" in err
+    assert sb.stats()["requests"] == 0
+    assert run(["pull", "--base-url", "https://api.wandb.ai", url]) == 1  # and the other way
+    assert f"{url} is on 127.0.0.1:" in capsys.readouterr().err
+    assert sb.stats()["requests"] == 0
+    localhost = url.replace("127.0.0.1", "localhost")  # one host, two names: pulled
+    assert run(["pull", localhost]) == 0 and "key: cifar10-weekly-report" in capsys.readouterr().out
+
+
+def test_a_self_hosted_url_without_base_url_names_the_setting(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("WANDB_BASE_URL", "WANDB_APP_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WANDB_API_KEY", "x" * 40)
+    assert run(["pull", "https://wandb.corp.example/team/proj/reports/T--Vmlldzoz"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is on wandb.corp.example" in err
+    assert "no --base-url or WANDB_BASE_URL is set" in err
+    assert "--base-url https://wandb.corp.example" in err and "no such view" not in err
+
+
 def test_variant_edited_in_the_app_rewrites_only_its_own_filter(
     sb: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
