@@ -420,11 +420,24 @@ def test_output_files_are_never_overwritten_without_force(
     out = tmp_path / "out"
     args = ["pull", "--project", f"{sb.entity}/{PROJECT}", "-o", str(out)]
     assert run(args) == 0
-    (out / "cifar10.yaml").write_text("# mine\n")
+    mine, *theirs = [out / "cifar10.yaml", *(p for p in out.glob("*.yaml") if p.stem != "cifar10")]
+    assert theirs
+    for path in theirs:
+        path.unlink()
+    mine.write_text("# mine\n")
     capsys.readouterr()
     assert run(args) == 1
-    assert "--force" in capsys.readouterr().err
-    assert (out / "cifar10.yaml").read_text() == "# mine\n"
+    assert capsys.readouterr().err.endswith(
+        f": {mine} exists; pass --force to overwrite it, or choose another -o\n"
+    )
+    assert mine.read_text() == "# mine\n" and not any(p.exists() for p in theirs)
+    for path in theirs:
+        path.write_text("# theirs\n")
+    assert run(args) == 1
+    err = capsys.readouterr().err  # every file named, the last after "and"
+    assert err.endswith(" exist; pass --force to overwrite them, or choose another -o\n")
+    named = err.split(": ", 1)[1].split(" exist;")[0].replace(" and ", ", ").split(", ")
+    assert sorted(named) == sorted(map(str, [mine, *theirs]))
     assert run([*args, "--force"]) == 0
     assert (out / "cifar10.yaml").read_text().startswith(MODELINE)
 

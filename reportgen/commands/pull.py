@@ -207,9 +207,12 @@ def write_pulled(pulled: Pulled, output: Path, *, force: bool = False) -> list[P
     planned = targets(pulled, output)
     existing = [str(path) for path, _ in planned if path.exists()]
     if existing and not force:
-        raise ReportgenError(
-            f"{', '.join(existing)} exist(s); pass --force to overwrite, or choose another -o"
-        )
+        if len(existing) == 1:
+            said = f"{existing[0]} exists; pass --force to overwrite it"
+        else:
+            names = f"{', '.join(existing[:-1])} and {existing[-1]}"
+            said = f"{names} exist; pass --force to overwrite them"
+        raise ReportgenError(f"{said}, or choose another -o")
     written: list[Path] = []
     try:
         for path, parts in planned:
