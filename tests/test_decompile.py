@@ -13,7 +13,7 @@ import yaml
 from reportgen.commands.build import BuiltView, build_views
 from reportgen.compile.normalize import normalize
 from reportgen.pull.compiled import compile_document
-from reportgen.pull.decompile import LiveView, decompile
+from reportgen.pull.decompile import Decompiled, LiveView, decompile
 from reportgen.pull.emit import file_text
 from reportgen.pull.leaderboard import fit
 from reportgen.pull.names import file_names, unique
@@ -64,6 +64,44 @@ def test_leaderboard_views_fit_back_into_a_leaderboard(path: Path) -> None:
         assert [c.spec for c in compiled] == [
             normalize(v.spec(), v.view_type) for v in built if v.key == key
         ]
+
+
+def test_why_views_no_longer_fit_their_leaderboard_is_said_in_the_specs_words() -> None:
+    from dataclasses import replace
+
+    from reportgen.pull.leaderboard import misfit
+
+    built = [v for v in build_views([REPO / "specs" / "cifar10.yaml"], environ=ENV)]
+    ws, report = [live(v) for v in built if v.key == "cifar10"]
+    local = [decompile(ws), decompile(report)]
+
+    def edited(view: LiveView, old: str, new: str) -> Decompiled:
+        text = json.dumps(view.spec)
+        assert old in text
+        return decompile(replace(view, spec=json.loads(text.replace(old, new))))
+
+    accuracy = '"name": "accuracy"}, "ascending": '
+    both = [
+        edited(ws, accuracy + "false", accuracy + "true"),
+        edited(report, '"value": "CIFAR-10"', '"value": "CIFAR-100"'),
+    ]
+    assert fit(both) is None
+    assert misfit(both, local) == (
+        "its workspace now says metrics: accuracy max → accuracy min, "
+        'its report now says filter: config.dataset == "CIFAR-10" → config.dataset == "CIFAR-100"'
+    )
+    assert misfit([both[0], local[1]], local) == (
+        "its workspace now says metrics: accuracy max → accuracy min, its report does not"
+    )
+    unpinned = edited(report, '"name": "accuracy"}', '"name": "f1"}')
+    assert misfit([local[0], unpinned], local) == (
+        "its report now has blocks[2].panels.runsets[0].sort: summary.accuracy desc → "
+        "summary.f1 desc, which no leaderboard makes"
+    )
+    odd = decompile(replace(ws, spec={**ws.spec, "futureKey": 1, "otherKey": 2}))
+    assert misfit([odd, local[1]], local) == (
+        "W&B's workspace holds what a spec cannot say (at /futureKey and 1 more)"
+    )
 
 
 def test_a_workspace_that_is_not_a_leaderboard_stays_a_workspace() -> None:

@@ -404,12 +404,40 @@ def test_leaderboard_edit_that_does_not_fit_is_reported_not_written(
     shutil.copytree(REPO / "specs", specs)
     before = (specs / "cifar10.yaml").read_text()
     assert run(["apply", str(specs)]) == 0
-    edit_sort_direction(
-        url_in(capsys.readouterr().out, "workspace", "cifar10")
-    )  # the workspace only: its report still ranks the old way
+    url = url_in(capsys.readouterr().out, "workspace", "cifar10")
+    edit_sort_direction(url)  # the workspace only: its report still ranks the old way
     assert run(["pull", "--drifted", str(specs)]) == 1
-    out = capsys.readouterr().out
-    assert "not rewritten cifar10:" in out and "leaderboard" in out
+    assert capsys.readouterr().out.splitlines() == [
+        "not rewritten cifar10: W&B's views no longer fit the leaderboard: its workspace now "
+        "says metrics: accuracy max → accuracy min, its report does not; edit the YAML by "
+        f"hand, or pull the workspace as a plain spec: reportgen pull {url}"
+    ]
+    assert (specs / "cifar10.yaml").read_text() == before
+
+
+def add_section(workspace: Any) -> None:
+    import wandb_workspaces.reports.v2 as wr
+    import wandb_workspaces.workspaces as ws
+
+    workspace.sections.append(ws.Section(name="Mine", panels=[wr.LinePlot(x="epoch", y=["loss"])]))
+
+
+def test_leaderboard_view_no_leaderboard_makes_is_reported_by_its_spec_path(
+    sb: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    specs = tmp_path / "specs"
+    shutil.copytree(REPO / "specs", specs)
+    before = (specs / "cifar10.yaml").read_text()
+    assert run(["apply", str(specs)]) == 0
+    url = url_in(capsys.readouterr().out, "workspace", "cifar10")
+    app_edit(url, add_section)  # a leaderboard's workspace has one section of curves
+    assert run(["pull", "--key", "cifar10", str(specs)]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "not rewritten cifar10: W&B's views no longer fit the leaderboard: its workspace now "
+        "has sections: + {name: Mine, open: false, panels: [{type: line, x: epoch, y: loss}]} "
+        "as item 2, which no leaderboard makes; edit the YAML by hand, or pull the workspace "
+        f"as a plain spec: reportgen pull {url}"
+    ]
     assert (specs / "cifar10.yaml").read_text() == before
 
 
@@ -493,6 +521,37 @@ def test_a_self_hosted_url_without_base_url_names_the_setting(
     assert "--base-url https://wandb.corp.example" in err and "no such view" not in err
 
 
+def edit_variant(sb: Sandbox, old: str, new: str) -> None:
+    """Both views of the variant cifar10-resnet50 edited alike, as the app saves them (the
+    stored spec changes, the description stays)."""
+    for view_type in ("project-view", "runs"):
+        (node,) = [v for v in views(sb, view_type) if "key=cifar10-resnet50 " in v["description"]]
+        spec = json.dumps(node["spec"]).replace(old, new)
+        variables = {"id": node["id"], "type": view_type, "spec": spec, "name": node["name"]}
+        variables.update(displayName=node["displayName"], description=node["description"])
+        assert sb.graphql(UPSERT_VIEW, variables).status == 200
+
+
+def test_variant_whose_filter_no_longer_extends_the_leaderboards_is_reported(
+    sb: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    specs = tmp_path / "specs"
+    shutil.copytree(REPO / "specs", specs)
+    before = (specs / "cifar10.yaml").read_text()
+    assert run(["apply", str(specs)]) == 0
+    out = capsys.readouterr().out
+    urls = [url_in(out, kind, "cifar10-resnet50") for kind in ("workspace", "report")]
+    edit_variant(sb, '"CIFAR-10"', '"CIFAR-100"')  # the leaderboard's part of the filter
+    assert run(["pull", "--drifted", str(specs)]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        'not rewritten cifar10-resnet50: W&B\'s filter (config.dataset == "CIFAR-100" and '
+        'config.model_architecture == "ResNet50") is no longer the leaderboard\'s filter '
+        "and-ed with the variant's own; edit the YAML by hand, or pull the workspace and "
+        f"report as plain specs: reportgen pull {' '.join(urls)}"
+    ]
+    assert (specs / "cifar10.yaml").read_text() == before
+
+
 def test_variant_edited_in_the_app_rewrites_only_its_own_filter(
     sb: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -502,12 +561,7 @@ def test_variant_edited_in_the_app_rewrites_only_its_own_filter(
     shutil.copytree(REPO / "specs", specs)
     before = (specs / "cifar10.yaml").read_text()
     assert run(["apply", str(specs)]) == 0
-    for view_type in ("project-view", "runs"):
-        (node,) = [v for v in views(sb, view_type) if "key=cifar10-resnet50 " in v["description"]]
-        spec = json.dumps(node["spec"]).replace('"ResNet50"', '"ViT"')
-        variables = {"id": node["id"], "type": view_type, "spec": spec, "name": node["name"]}
-        variables.update(displayName=node["displayName"], description=node["description"])
-        assert sb.graphql(UPSERT_VIEW, variables).status == 200
+    edit_variant(sb, '"ResNet50"', '"ViT"')
     capsys.readouterr()
     assert run(["pull", "--drifted", str(specs)]) == 0
     assert "rewrote" in capsys.readouterr().out

@@ -24,10 +24,11 @@ from reportgen.commands.build import build_views
 from reportgen.commands.plan import Change, Plan
 from reportgen.compile.filterv2 import to_v2
 from reportgen.compile.normalize import normalize
+from reportgen.compile.viewspec import WORKSPACE_TYPE
 from reportgen.problems import ReportgenError
 from reportgen.pull.decompile import Decompiled, DecompileError, LiveView, decompile
 from reportgen.pull.edits import Edit, applied, edits
-from reportgen.pull.leaderboard import fit
+from reportgen.pull.leaderboard import fit, misfit
 from reportgen.pull.refs import filter_text
 from reportgen.pull.residue import same
 from reportgen.pull.rewrite import Rewriter, merge
@@ -107,14 +108,40 @@ def _expected(change: Change) -> dict[str, Any]:
 
 
 def _decompiled(key: str, changes: list[Change], kind: str) -> Decompiled:
-    views = sorted((_live(c) for c in changes), key=lambda v: v.view_type != "project-view")
-    parts = [decompile(v, key) for v in views]
+    changes = sorted(changes, key=lambda c: c.view_type != WORKSPACE_TYPE)
+    parts = [decompile(_live(c), key) for c in changes]
     if kind != "leaderboard":
         return parts[0]
     board = fit(parts)
     if board is None:
-        raise DecompileError("W&B's views no longer fit the leaderboard's template")
+        local = [decompile(_compiled(c), key) for c in changes]
+        raise DecompileError(
+            f"W&B's views no longer fit the leaderboard: {misfit(parts, local)}; "
+            + _by_hand(changes)
+        )
     return board
+
+
+def _compiled(change: Change) -> LiveView:
+    """The view the spec compiles to, as decompile reads a view."""
+    built = change.built
+    assert built is not None
+    view = built.view
+    return LiveView(built.view_type, built.spec(), view.title, view.entity, view.project)
+
+
+def _by_hand(changes: list[Change]) -> str:
+    """What to do instead: edit the YAML, or pull the edited views as specs of their own."""
+    edited = [c for c in changes if c.action == "drifted" and c.url]
+    edited = edited or [c for c in changes if c.url]
+    kinds = dict.fromkeys(
+        "workspace" if c.view_type == WORKSPACE_TYPE else "report" for c in edited
+    )
+    if not kinds:
+        return "edit the YAML by hand"
+    urls = " ".join(str(c.url) for c in edited)
+    plain = "a plain spec" if len(edited) == 1 else "plain specs"
+    return f"edit the YAML by hand, or pull the {' and '.join(kinds)} as {plain}: reportgen pull {urls}"
 
 
 @dataclass
@@ -163,7 +190,13 @@ def _rewrite_file(
             continue
         desired = _desired(part, where, node, built.view)
         if desired is None:
-            result.refused.append((key, "the live edit does not fit the variant's template"))
+            result.refused.append(
+                (
+                    key,
+                    f"W&B's filter ({part.body.get('filter', 'none')}) is no longer the "
+                    f"leaderboard's filter and-ed with the variant's own; {_by_hand(changes)}",
+                )
+            )
             continue
         old = _plain(node)
         wanted = [e for e in edits(old, desired) if e.path[0] not in _KEEP]
@@ -177,7 +210,8 @@ def _rewrite_file(
             result.refused.append(
                 (
                     key,
-                    "the live edit does not fit its template (it would change other objects or not reproduce W&B's view)",
+                    "the live edit does not fit its template (it would change other objects or "
+                    f"not reproduce W&B's view); {_by_hand(targets[key])}",
                 )
             )
         return
