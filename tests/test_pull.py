@@ -7,8 +7,10 @@
   only the adoption, apply adopts the view without changing it;
 * copying a view to another project;
 * an edit made in the app (through wandb-workspaces) -> `pull --drifted` -> the spec file's
-  diff is exactly the edited line, comments intact; an edit that does not fit a leaderboard's
-  template is reported, not written.
+  diff is exactly the edited line, comments intact, also where the spec leaves out what
+  wandb-workspaces writes on save; an edit that does not fit a leaderboard's template is
+  reported by its spec path, not written;
+* a URL of another server than the one reportgen talks to is refused before any request.
 """
 
 from __future__ import annotations

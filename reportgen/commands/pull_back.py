@@ -3,7 +3,9 @@
 For each chosen object the live views are decompiled into the object's own form (a
 leaderboard stays a leaderboard, a variant stays a variant) and merged into the file it
 came from with `pull.rewrite`, so the rest of the file (comments, key order, other
-documents, anchors) stays as it was. Every rewrite is checked before it is written: the
+documents, anchors) stays as it was. Only the fields the live view needs change
+(`pull.edits`): one that reads otherwise but means the same once normalised (a default
+wandb-workspaces writes, the spec's own spelling) keeps the file's text. Every rewrite is checked before it is written: the
 rewritten file must compile the chosen objects to exactly the live views and every other
 object to exactly what it compiled to before. An object whose live edit does not fit its
 template (a matrix, a leaderboard, a variant, a value shared through an anchor) is
