@@ -43,16 +43,21 @@ def resolve_credentials(
     base_url: str | None = None, environ: Mapping[str, str] | None = None
 ) -> Credentials:
     env = os.environ if environ is None else environ
-    url = (base_url or env.get("WANDB_BASE_URL") or DEFAULT_BASE_URL).strip().rstrip("/")
+    given = base_url or env.get("WANDB_BASE_URL") or DEFAULT_BASE_URL
+    url = given.strip().rstrip("/")
     try:
         parsed = urlparse(url)
+        if parsed.password:  # never printed, not even in the error below
+            register_secret(parsed.password)
         parsed.port  # noqa: B018 - raises ValueError for a port out of range
     except ValueError:
         parsed = None
     if parsed is None or parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise ReportgenError(f"invalid W&B base URL {url!r}: expected http(s)://host[:port]")
-    if parsed.password:
-        register_secret(parsed.password)
+        # Quoted as the user wrote it (`http://`, not what is left once "/" is stripped).
+        where = "--base-url" if base_url else "WANDB_BASE_URL"
+        raise ReportgenError(
+            f"invalid W&B base URL {given!r} ({where}): expected http(s)://host[:port]"
+        )
     key = env.get("WANDB_API_KEY") or _netrc_key(parsed.hostname or "", env)
     if not key:
         raise ReportgenError(
