@@ -153,8 +153,9 @@ def test_a_prefix_typo_warns_and_fails_with_strict(
     spec = tmp_path / "typo.yaml"
     spec.write_text(TYPO)
     warning = TYPO_WARNING.format(file=spec)
+    error = warning.replace("[warning]", "[error]")  # --strict: reported as an error
     assert run(capsys, "validate", "-f", "parsable", str(spec)) == (0, warning, "")
-    assert run(capsys, "validate", "-f", "parsable", "--strict", str(spec)) == (1, warning, "")
+    assert run(capsys, "validate", "-f", "parsable", "--strict", str(spec)) == (1, error, "")
     (problem,) = validate_paths([spec]).problems
     assert problem.level is Level.WARNING
     # build (and plan and apply) say it on stderr and go on; with --strict they stop.
@@ -164,7 +165,7 @@ def test_a_prefix_typo_warns_and_fails_with_strict(
     built = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert built == ["typo.report.json", "typo.workspace.json"]  # a warning drops nothing
     code, out, err = run(capsys, "build", "--strict", str(spec), "-o", str(tmp_path / "strict"))
-    assert (code, out, err) == (1, "", warning)
+    assert (code, out, err) == (1, "", error)
     assert not (tmp_path / "strict").exists()
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from reportgen.commands.build import REPORT_TYPE, WORKSPACE_TYPE, BuiltView, compile_one
 from reportgen.commands.validate import validate_paths
 from reportgen.compile import leaderboard
-from reportgen.problems import Problem, ReportgenError
+from reportgen.problems import Problem, ReportgenError, strictly
 from reportgen.remote.identity import digest, source_digest
 from reportgen.spec import model as m
 from reportgen.spec.expand import KINDS, Instance, expand
@@ -151,7 +151,7 @@ def declare_views(
 
     `default_entity` is asked (it may cost a request) only once every spec is valid, and
     only if a spec names no entity and the environment has no WANDB_ENTITY. Warnings go to
-    `warn` when the specs are otherwise fine; with `strict` they are errors."""
+    `warn` when the specs are otherwise fine; with `strict` they are errors (`strictly`)."""
     env: Mapping[str, str] = os.environ if environ is None else environ
     declarations = Declarations(environ=env)
     problems: list[Problem] = []
@@ -174,7 +174,7 @@ def declare_views(
 
     result = validate_paths(paths, on_instance=declare)
     if not result.ok or (strict and result.problems):
-        raise ReportgenError("the specs have problems", result.problems)
+        raise ReportgenError("the specs have problems", strictly(result.problems, strict))
     if result.problems and warn is not None:
         warn(result.problems)
     if waiting and default_entity is not None:
