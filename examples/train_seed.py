@@ -2,9 +2,10 @@
 
 Run it against the local sandbox (or any W&B server)::
 
-    reportgen sandbox &            # prints the two export lines below
+    reportgen sandbox &            # prints the three export lines below
     export WANDB_BASE_URL=http://127.0.0.1:8765
     export WANDB_API_KEY=...
+    export WANDB_ENTITY=...
     python examples/train_seed.py
 
 Each run logs ``{"epoch", "accuracy", "loss"}`` for epochs 0..49, so ViT ends at accuracy

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 class Level(str, enum.Enum):
@@ -58,3 +58,11 @@ class ReportgenError(Exception):
 
 def has_errors(problems: Iterable[Problem]) -> bool:
     return any(p.is_error for p in problems)
+
+
+def strictly(problems: Iterable[Problem], strict: bool) -> list[Problem]:
+    """`--strict`, one rule for every command: each warning is an error, reported (and counted
+    in a summary) as one. Without `strict`, the problems as they are."""
+    if not strict:
+        return list(problems)
+    return [p if p.is_error else replace(p, level=Level.ERROR) for p in problems]

@@ -119,7 +119,13 @@ def assert_one_each(
 
 
 def urls_by_key(outcome: Outcome) -> dict[tuple[str, str], str]:
-    return {(e.change.key, e.change.view_type): e.url or "" for e in outcome.events}
+    """The URL apply reports for each declared view (a deleted extra copy is not the view:
+    its `deduplicated` line names the copy it deleted)."""
+    return {
+        (e.change.key, e.change.view_type): e.url or ""
+        for e in outcome.events
+        if e.change.action != "delete"
+    }
 
 
 def race(

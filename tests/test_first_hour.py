@@ -153,8 +153,9 @@ def test_a_prefix_typo_warns_and_fails_with_strict(
     spec = tmp_path / "typo.yaml"
     spec.write_text(TYPO)
     warning = TYPO_WARNING.format(file=spec)
+    error = warning.replace("[warning]", "[error]")  # --strict: reported as an error
     assert run(capsys, "validate", "-f", "parsable", str(spec)) == (0, warning, "")
-    assert run(capsys, "validate", "-f", "parsable", "--strict", str(spec)) == (1, warning, "")
+    assert run(capsys, "validate", "-f", "parsable", "--strict", str(spec)) == (1, error, "")
     (problem,) = validate_paths([spec]).problems
     assert problem.level is Level.WARNING
     # build (and plan and apply) say it on stderr and go on; with --strict they stop.
@@ -164,7 +165,7 @@ def test_a_prefix_typo_warns_and_fails_with_strict(
     built = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert built == ["typo.report.json", "typo.workspace.json"]  # a warning drops nothing
     code, out, err = run(capsys, "build", "--strict", str(spec), "-o", str(tmp_path / "strict"))
-    assert (code, out, err) == (1, "", warning)
+    assert (code, out, err) == (1, "", error)
     assert not (tmp_path / "strict").exists()
 
 
@@ -374,17 +375,74 @@ def test_top_level_help_cuts_no_description_short(
 # 7. Deterministic output: apply's lines in spec order, whatever the completion order.
 
 
+# Files in an order their keys do not share: names sort 1, 2, 3; keys zulu, mike, kilo
+# (and its variant bravo), alpha.
+ORDERED_SPECS = {
+    "1-first.yaml": "workspace: {key: zulu, title: Zulu, project: p}\n---\n"
+    "workspace: {key: mike, title: Mike, project: p}\n",
+    "2-second.yaml": "leaderboard:\n  key: kilo\n  title: Kilo\n  project: p\n"
+    "  metrics: [accuracy max]\n  variants:\n    - {key: bravo, filter: config.size == 'small'}\n",
+    "3-third.yaml": "workspace: {key: alpha, title: Alpha, project: p}\n",
+}
+IN_SPEC_ORDER = [
+    ["workspace", "zulu"],
+    ["workspace", "mike"],
+    ["workspace", "kilo"],
+    ["report", "kilo"],
+    ["workspace", "bravo"],
+    ["report", "bravo"],
+    ["workspace", "alpha"],
+]
+
+
+def lines_of(out: str, word: str, columns: slice = slice(0, 3)) -> list[list[str]]:
+    return [line.split()[columns] for line in out.splitlines() if line.startswith(word)]
+
+
 def test_apply_lines_come_in_spec_order(
-    sb: Sandbox, specs: Path, capsys: pytest.CaptureFixture[str]
+    sb: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for i in range(5):
-        (specs / f"z{i}.yaml").write_text(f"workspace: {{key: z{i}, title: Z {i}, project: p}}\n")
+    """apply prints, and plan lists, the views in the order validate reads the specs (files,
+    documents, objects, a leaderboard's views), not by key and not as the writes finish;
+    deletes follow, by key."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    for name, text in ORDERED_SPECS.items():
+        (specs / name).write_text(text)
+    objects = run(capsys, "validate", str(specs))[1].splitlines()[1:]
+    assert [line.split()[1] for line in objects] == ["zulu", "mike", "kilo", "bravo", "alpha"]
     # The first write to arrive waits: every later one finishes before it.
     sb.set_faults(Fault("latency", op="UpsertView2", seconds=1.5, times=1))
     code, out, _ = run(capsys, "apply", str(specs), "--concurrency", "8")
     assert code == 0
     assert sb.faults()["faults"][0]["fired"] == 1
-    lines = [line.split()[1:3] for line in out.splitlines() if line.startswith("created")]
+    assert lines_of(out, "created", slice(1, 3)) == IN_SPEC_ORDER
     code, plan_out, _ = run(capsys, "plan", str(specs), "-v")
-    planned = [line.split()[2:4] for line in plan_out.splitlines() if line.startswith("=")]
-    assert lines == planned and len(lines) == 9
+    assert lines_of(plan_out, "=", slice(2, 4)) == IN_SPEC_ORDER
+    # zulu and mike lose their spec, a new file comes first: created, unchanged in spec
+    # order, then the deletes by key (they finish first: apply deletes before it writes).
+    (specs / "1-first.yaml").unlink()
+    (specs / "0-zero.yaml").write_text("workspace: {key: yankee, title: Yankee, project: p}\n")
+    code, out, _ = run(capsys, "apply", str(specs), "--prune", "--concurrency", "8")
+    assert code == 0
+    expected = [
+        ["created", "workspace", "yankee"],
+        *(["unchanged", *view] for view in IN_SPEC_ORDER[2:]),
+        ["pruned", "workspace", "mike"],
+        ["pruned", "workspace", "zulu"],
+    ]
+    assert [line.split()[:3] for line in out.splitlines()[:-1]] == expected
+
+
+def test_files_named_on_the_command_line_keep_their_order(
+    sb: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files given one by one are read in the order given, also when the specs wait for the
+    viewer's default entity (no WANDB_ENTITY) before they are declared."""
+    for name, text in ORDERED_SPECS.items():
+        (tmp_path / name).write_text(text)
+    monkeypatch.delenv("WANDB_ENTITY")
+    paths = [str(tmp_path / name) for name in ("3-third.yaml", "1-first.yaml")]
+    code, out, _ = run(capsys, "plan", *paths)
+    assert code == 0
+    assert lines_of(out, "+", slice(2, 4)) == [["workspace", k] for k in ("alpha", "zulu", "mike")]

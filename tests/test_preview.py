@@ -186,6 +186,19 @@ def test_diff_shows_the_rank_moves_of_a_spec_change(
     assert "No rank changes in the top 1." in moves  # the ResNet50 variant
 
 
+@pytest.mark.parametrize("command", ["preview", "plan"])
+def test_a_target_that_matches_nothing_is_named_quoted(
+    seeded: Sandbox, capsys: Capture, command: str
+) -> None:
+    """preview and plan say the same thing of a --target glob no key matches, naming the
+    one that matched nothing even when another --target matches."""
+    code = run([command, str(SPECS), "--target", "cifar10", "--target", "cifar-1O*"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "--target 'cifar-1O*' matches no key of the specs" in err
+    assert "Traceback" not in err
+
+
 def test_preview_reads_few_requests(seeded: Sandbox, capsys: Capture) -> None:
     """Per leaderboard: one page (which counts the matching runs too), one history request
     for the curves; every key was seen in the page, so no count for the data checks."""

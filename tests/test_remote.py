@@ -144,3 +144,37 @@ def test_base_url_option_wins_and_is_checked(tmp_path: Path) -> None:
     assert resolve_credentials("http://b:2", env).base_url == "http://b:2"
     with pytest.raises(ReportgenError, match="invalid W&B base URL"):
         resolve_credentials("localhost:8080", env)
+
+
+@pytest.mark.parametrize(
+    ("option", "variable", "said"),
+    [
+        (None, "http://", "'http://' (WANDB_BASE_URL)"),
+        (None, "https:///", "'https:///' (WANDB_BASE_URL)"),
+        (None, " ftp://host/ ", "' ftp://host/ ' (WANDB_BASE_URL)"),
+        ("http://", "http://a:1", "'http://' (--base-url)"),
+        ("http://u:pw-in-url@h:99999", None, "'http://u:***@h:99999' (--base-url)"),
+    ],
+)
+def test_an_invalid_base_url_is_quoted_as_given(
+    option: str | None,
+    variable: str | None,
+    said: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The URL as the user set it (not with its slashes stripped), and where it was set;
+    a password in it is not shown."""
+    from reportgen import cli
+
+    monkeypatch.setenv("WANDB_API_KEY", "k" * 40)
+    if variable is None:
+        monkeypatch.delenv("WANDB_BASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("WANDB_BASE_URL", variable)
+    specs = str(Path(__file__).resolve().parents[1] / "specs")
+    argv = ["plan", specs, *(["--base-url", option] if option else [])]
+    code = cli.run(argv)
+    out, err = capsys.readouterr()
+    assert (code, out) == (1, "")
+    assert err == f"reportgen: invalid W&B base URL {said}: expected http(s)://host[:port]\n"

@@ -1,6 +1,7 @@
 """Issue 14, items 3 and 4: the key in every form it travels in is never printed, server
 error text included; signing in goes through the retry policy, and a server that cannot
-be reached is "cannot reach <url>" within seconds (tests/test_first_hour.py times it).
+be reached is "cannot reach <url>" within seconds (tests/test_first_hour.py times it),
+and so is one that accepts connections but never answers (within the sign-in timeout).
 """
 
 from __future__ import annotations
@@ -8,9 +9,11 @@ from __future__ import annotations
 import base64
 import http.server
 import json
+import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -20,8 +23,9 @@ import pytest
 from reportgen import cli
 from reportgen.problems import ReportgenError
 from reportgen.remote.client import RetryPolicy
+from reportgen.remote.http import HttpTransport
 from reportgen.remote.secrets import redact, register_secret
-from reportgen.remote.session import connect, endpoint, resolve_credentials
+from reportgen.remote.session import connect, endpoint, resolve_credentials, sign_in_timeout
 from reportgen.sandbox import Sandbox
 from reportgen.sandbox.faults import Fault
 
@@ -139,6 +143,71 @@ def test_sign_in_is_retried_by_the_retry_policy(tmp_path: Path, transport: str) 
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.splitlines()[-1].startswith("Plan: 4 to create")
     assert (fired, viewer) == (1, 2), "the failed sign-in was tried again, once"
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """A listener that accepts every connection and never answers (nor closes it)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        for conn in held:
+            conn.close()
+        listener.close()
+
+
+def test_a_server_that_never_answers_is_cannot_reach_within_the_timeout(
+    silent_server: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signing in waits WANDB_HTTP_TIMEOUT (1 s here; 10 s when unset) once, not once per
+    attempt of the retry policy (7 x 20 s before)."""
+    for name, value in [
+        ("WANDB_API_KEY", KEY),
+        ("WANDB_ENTITY", "team"),
+        ("REPORTGEN_TRANSPORT", "http"),
+        ("WANDB_HTTP_TIMEOUT", "1"),
+    ]:
+        monkeypatch.setenv(name, value)
+    started = time.monotonic()
+    code = cli.run(["plan", str(REPO / "specs"), "--base-url", silent_server])
+    elapsed = time.monotonic() - started
+    out, err = capsys.readouterr()
+    assert (code, out) == (1, "")
+    assert err == (
+        f"reportgen: cannot reach {silent_server}: no answer within 1 s (the server accepts "
+        "connections but does not answer; check WANDB_BASE_URL or --base-url, and "
+        "WANDB_HTTP_TIMEOUT)\n"
+    )
+    assert elapsed < 4, f"{elapsed:.1f} s"
+
+
+def test_the_sign_in_timeout_is_documented() -> None:
+    """10 s to sign in unless WANDB_HTTP_TIMEOUT says otherwise; later requests keep wandb's
+    20 s. README says so."""
+    assert sign_in_timeout({}) == 10
+    assert sign_in_timeout({"WANDB_HTTP_TIMEOUT": "30"}) == 30
+    assert HttpTransport("http://h", "k", {}).timeout == 20
+    readme = " ".join((REPO / "README.md").read_text().split())
+    assert (
+        "Signing in waits for the server's answer for 10 s (`WANDB_HTTP_TIMEOUT` when set)"
+        in readme
+    )
 
 
 def test_reaching_goes_where_wandb_would_connect(monkeypatch: pytest.MonkeyPatch) -> None:

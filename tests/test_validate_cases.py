@@ -424,6 +424,22 @@ def test_cli_github_escapes_line_breaks_in_file_names(
     assert "name-with%0D%0Abreaks.yaml,line=1,col=12,title=RG102::" in out
 
 
+@pytest.mark.parametrize("fmt", ["parsable", "text"])
+def test_cli_text_and_parsable_escape_line_breaks_in_file_names(
+    fmt: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """One problem, one line, in every format: a CR, LF (or another control character, or
+    a Unicode line separator) in a file name is shown escaped, as Python writes it."""
+    name = "generated-name-with\r\nbreaks\x1b\u2028.yaml"
+    (tmp_path / name).write_bytes(GENERATED_INVALID["generated-name-with\r\nbreaks.yaml"])
+    code, out, _ = _run(capsys, "validate", "--format", fmt, str(tmp_path / name))
+    shown = f"{tmp_path}/generated-name-with\\r\\nbreaks\\x1b\\u2028.yaml"
+    line = f"{shown}:1:12: [error] missing required key 'project' in 'workspace' (RG102)"
+    summary = ["1 error, 0 warnings in 1 file"] if fmt == "text" else []
+    assert (code, out.splitlines()) == (1, [line, *summary])
+    assert out.count("\n") == len(out.splitlines())
+
+
 def _validate_in_child(*paths: str, timeout: float = 60) -> list[str]:
     """`validate -f parsable PATHS` in a child process, so that a hang fails the test."""
     script = (

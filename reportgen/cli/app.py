@@ -68,15 +68,16 @@ def validate(paths: tuple[str, ...], fmt: str | None, strict: bool) -> int:
     """Check spec files: YAML, schema and semantics. PATHS default to specs/."""
     from reportgen.cli.reporters import REPORTERS, object_listing
     from reportgen.commands.validate import DEFAULT_PATHS, validate_paths
+    from reportgen.problems import has_errors, strictly
 
     result = validate_paths([*paths] or list(DEFAULT_PATHS))
+    problems = strictly(result.problems, strict)  # --strict: warnings are errors
     chosen = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
-    out = REPORTERS[chosen](result.problems, color(sys.stdout))
-    if chosen == "text" and not result.problems:
+    out = REPORTERS[chosen](problems, color(sys.stdout))
+    if chosen == "text" and not problems:
         out = object_listing(result)
     sys.stdout.write(out)
-    failed = not result.ok or (strict and bool(result.problems))
-    return EXIT_FAILURE if failed else EXIT_OK
+    return EXIT_FAILURE if has_errors(problems) else EXIT_OK
 
 
 @cli.command(epilog=epilog("build"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 ENVIRONMENT = (
     "WANDB_API_KEY    the W&B API key (else the netrc entry `wandb login` writes)",
-    "WANDB_BASE_URL   the W&B server (else --base-url, else https://api.wandb.ai)",
+    "WANDB_BASE_URL   the W&B server when --base-url is not given (else https://api.wandb.ai)",
     "WANDB_ENTITY     the entity of specs that name none (else your default entity)",
 )
 

@@ -219,11 +219,13 @@ def preview(
     with FetchProgress(sys.stderr, enabled=color(sys.stderr)) as bar:
         result = run_preview(session, declarations, options, progress=bar.update)
     text = render_preview(result, fmt, color=output is None and color(sys.stdout))
-    if output is not None:
-        write_output(output, text)
-    else:
-        sys.stdout.write(text)
     said, outcome = preview_outcome(result, strict)
+    if output is None:
+        sys.stdout.write(text)
+    elif outcome != "problems":
+        write_output(output, text)
+    else:  # --strict made the data checks' problems errors: exit 1, nothing written
+        said += f"reportgen preview: {output} not written: --strict makes these problems errors\n"
     sys.stderr.write(said)
     return {"ok": EXIT_OK, "problems": EXIT_FAILURE, "gate": EXIT_GATE}[outcome]
 

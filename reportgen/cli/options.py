@@ -67,7 +67,9 @@ def set_verbosity(value: int) -> None:
 # Not checked by click either: a missing or unreadable path is a problem (RG001) like any
 # other, in every output format.
 PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=str, readable=False))
-STRICT = click.option("--strict", is_flag=True, help="Warnings fail too.")
+STRICT = click.option(
+    "--strict", is_flag=True, help="Warnings are errors: reported as errors, and exit 1."
+)
 
 
 def _summary_file(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from reportgen.commands.build import REPORT_TYPE, WORKSPACE_TYPE, BuiltView, compile_one
 from reportgen.commands.validate import validate_paths
 from reportgen.compile import leaderboard
-from reportgen.problems import Problem, ReportgenError
+from reportgen.problems import Problem, ReportgenError, strictly
 from reportgen.remote.identity import digest, source_digest
 from reportgen.spec import model as m
 from reportgen.spec.expand import KINDS, Instance, expand
@@ -36,13 +36,15 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Origin:
-    """Where a declared view comes from: the file, and its place among what the file holds."""
+    """Where a declared view comes from: the file (and its place among the files validate
+    read), and its place among what the file holds."""
 
     path: Path
     display: str
     document: int
     instance: int
     view: int
+    file: int  # files are read in validate's order (`find_spec_files`), not by name
 
 
 @dataclass(frozen=True)
@@ -149,40 +151,43 @@ def declare_views(
 
     `default_entity` is asked (it may cost a request) only once every spec is valid, and
     only if a spec names no entity and the environment has no WANDB_ENTITY. Warnings go to
-    `warn` when the specs are otherwise fine; with `strict` they are errors."""
+    `warn` when the specs are otherwise fine; with `strict` they are errors (`strictly`)."""
     env: Mapping[str, str] = os.environ if environ is None else environ
     declarations = Declarations(environ=env)
     problems: list[Problem] = []
-    waiting: list[tuple[Path, str, int, int]] = []  # parsed once the default entity is known
+    # Parsed once the default entity is known: (file's place, path, display, document, index).
+    waiting: list[tuple[int, Path, str, int, int]] = []
     offline = _NoDefaultEntity(env) if default_entity is not None else env
+    files: dict[Path, int] = {}  # each file's place in validate's order
 
     def declare(path: Path, instance: Instance, index: int) -> None:
+        file = files.setdefault(path, len(files))
         try:
             specs = parse_instances([instance], offline)
         except _DefaultEntityNeeded:
-            waiting.append((path, instance.doc.file, instance.doc.index, index))
+            waiting.append((file, path, instance.doc.file, instance.doc.index, index))
             return
         except ReportgenError as exc:
             problems.extend(exc.problems)
             return
-        _add(declarations, path, instance, index, specs)
+        _add(declarations, (file, path), instance, index, specs)
 
     result = validate_paths(paths, on_instance=declare)
     if not result.ok or (strict and result.problems):
-        raise ReportgenError("the specs have problems", result.problems)
+        raise ReportgenError("the specs have problems", strictly(result.problems, strict))
     if result.problems and warn is not None:
         warn(result.problems)
     if waiting and default_entity is not None:
         entity = default_entity()
         declarations.environ = {**env, "WANDB_ENTITY": entity} if entity else env
-        for path, display, document, index in waiting:
+        for file, path, display, document, index in waiting:
             instance = _instances(path, display)[(document, index)]
             try:
                 specs = parse_instances([instance], declarations.environ)
             except ReportgenError as exc:
                 problems.extend(exc.problems)
                 continue
-            _add(declarations, path, instance, index, specs)
+            _add(declarations, (file, path), instance, index, specs)
         declarations.views.sort(key=lambda d: _order(d.origin))
     if problems:
         raise ReportgenError(f"{len(problems)} problem(s) resolving the environment", problems)
@@ -272,8 +277,13 @@ def _placed_keys(view: m.View) -> tuple[str, ...]:
 
 
 def _add(
-    declarations: Declarations, path: Path, instance: Instance, index: int, specs: list[m.Spec]
+    declarations: Declarations,
+    where: tuple[int, Path],
+    instance: Instance,
+    index: int,
+    specs: list[m.Spec],
 ) -> None:
+    file, path = where
     for key, board_digest in _board_digests(instance, specs).items():
         declarations.boards[key] = Board(
             path, instance.doc.file, instance.doc.index, index, board_digest
@@ -281,7 +291,7 @@ def _add(
     views = _views(specs)
     digests = _digests(instance, views)
     for number, view in enumerate(views):
-        origin = Origin(path, instance.doc.file, instance.doc.index, index, number)
+        origin = Origin(path, instance.doc.file, instance.doc.index, index, number, file)
         declarations.views.append(
             Declared(
                 key=view.key,
@@ -299,8 +309,9 @@ def _add(
         )
 
 
-def _order(origin: Origin) -> tuple[str, int, int, int]:
-    return (os.fspath(origin.path), origin.document, origin.instance, origin.view)
+def _order(origin: Origin) -> tuple[int, int, int, int]:
+    """Spec order: validate's order of files, then the documents, instances and views."""
+    return (origin.file, origin.document, origin.instance, origin.view)
 
 
 def _place(origin: Origin) -> tuple[int, int, int]:

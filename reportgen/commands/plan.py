@@ -14,6 +14,10 @@ compiled (`Declarations.compile`) and both sides are compared in normalised form
 * drifted    - they differ and W&B's copy was edited in the app since the last apply;
 * delete     - a managed view whose key no spec declares (with prune only), or a second copy
                of a view that apply made (always; see `reportgen.remote.duplicates`).
+
+A plan lists its changes in spec order: the declared views in the order validate reads
+them (files, documents in a file, objects in a document, a leaderboard's views), then the
+deletes by key. apply prints its lines in this order too, whatever order its writes end in.
 """
 
 from __future__ import annotations
@@ -40,7 +44,6 @@ from reportgen.remote.identity import (
 )
 
 Scope = tuple[str, str, str]  # entity, project, view type
-ACTIONS = ("delete", "create", "adopt", "update", "drifted", "unchanged")
 VIEW_TYPES = (WORKSPACE_TYPE, REPORT_TYPE)
 Compile = Callable[[Sequence[Declared]], Iterator[tuple[Declared, BuiltView]]]
 
@@ -158,6 +161,7 @@ def make_plan(
         if not any(fnmatch.fnmatchcase(key, target) for key in known):
             raise ReportgenError(f"--target {target!r} matches no key of the specs or on W&B")
     plan = Plan()
+    deletes: list[Change] = []
     declared_at: set[tuple[Scope, str]] = set()
     to_compile: list[tuple[Declared, Change]] = []
     for declared in select(views, targets):
@@ -180,7 +184,7 @@ def make_plan(
         )
         plan.changes.append(change)
         if copies is not None:
-            plan.changes.extend(_extra_deletes(copies, declared.key, scope, app_url))
+            deletes.extend(_extra_deletes(copies, declared.key, scope, app_url))
         if remote is not None:
             change.remote = remote
             change.url = _url(app_url, remote)
@@ -206,8 +210,11 @@ def make_plan(
             continue
         for copy in groups[(scope, key)].all:
             if copy.id not in adopted:
-                plan.changes.append(_delete(copy, key, scope, app_url))
-    plan.changes.sort(key=lambda c: (ACTIONS.index(c.action), c.key, c.view_type))
+                deletes.append(_delete(copy, key, scope, app_url))
+    # Spec order: the declared views as the specs list them, then the deletes (which have
+    # no spec, or are a second copy of one) by key; a stable sort keeps the copies' order.
+    deletes.sort(key=lambda c: (c.key, c.view_type, c.entity, c.project))
+    plan.changes.extend(deletes)
     return plan
 
 

@@ -8,6 +8,8 @@ is the JSON `build` writes, so preview also shows what compile made of the spec.
 
 from __future__ import annotations
 
+import fnmatch
+
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -102,8 +104,9 @@ def preview(
 ) -> PreviewResult:
     """Evaluate the selected views against W&B's runs (and, with diff, the live views)."""
     declared = select(declarations.views, options.targets)
-    if options.targets and not declared:
-        raise ReportgenError(f"--target {', '.join(options.targets)} matches no key of the specs")
+    for target in options.targets:
+        if not any(fnmatch.fnmatchcase(v.key, target) for v in declarations.views):
+            raise ReportgenError(f"--target {target!r} matches no key of the specs")
     chosen = [built for _, built in declarations.compile(declared)]
     run = Options(
         rows=options.rows,

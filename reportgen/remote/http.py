@@ -37,6 +37,15 @@ RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 DEFAULT_TIMEOUT = 20.0  # seconds, wandb's default for WANDB_HTTP_TIMEOUT
 
 
+class NoAnswer(RemoteError):
+    """The request went out but no answer came within `seconds` (retryable, as any lost
+    response; signing in does not retry it: `session.connect`)."""
+
+    def __init__(self, message: str, seconds: float, *, retryable: bool = True) -> None:
+        super().__init__(message, retryable=retryable)
+        self.seconds = seconds
+
+
 class HttpTransport:
     """Executes one GraphQL document per call; one `requests.Session` per thread."""
 
@@ -52,7 +61,7 @@ class HttpTransport:
             "Accept-Encoding": "gzip",
             "User-Agent": f"reportgen/{__version__}",
         }
-        self._timeout = _timeout(env)
+        self.timeout = http_timeout(env)
         self._proxies: dict[str, str | None] = {
             scheme: value
             for scheme, name in (("http", "WANDB_HTTP_PROXY"), ("https", "WANDB_HTTPS_PROXY"))
@@ -74,18 +83,24 @@ class HttpTransport:
             self._local.session = session
         return session
 
-    def __call__(self, query: str, variables: Mapping[str, Any]) -> Mapping[str, Any]:
+    def __call__(
+        self, query: str, variables: Mapping[str, Any], *, timeout: float | None = None
+    ) -> Mapping[str, Any]:
+        """One request; `timeout` (seconds to wait for an answer) replaces WANDB_HTTP_TIMEOUT's."""
         import requests
 
         body = {"query": query, "variables": dict(variables), "operationName": ""}
+        seconds = self.timeout if timeout is None else timeout
         try:
             response = self._session().post(
                 self.url,
                 json=body,
-                timeout=self._timeout,
+                timeout=seconds,
                 verify=self._verify,
                 proxies=dict(self._proxies),
             )
+        except requests.Timeout:
+            raise NoAnswer(f"no response from {self.url}: timed out", seconds) from None
         except requests.RequestException as exc:
             reason = _reason(exc)
             raise RemoteError(f"no response from {self.url}: {reason}", retryable=True) from None
@@ -144,12 +159,13 @@ def _retry_after(value: str | None) -> float | None:
         return None
 
 
-def _timeout(env: Mapping[str, str]) -> float:
+def http_timeout(env: Mapping[str, str], default: float = DEFAULT_TIMEOUT) -> float:
+    """WANDB_HTTP_TIMEOUT in seconds, or `default` when it is unset or not a positive number."""
     try:
-        value = float(env.get("WANDB_HTTP_TIMEOUT") or DEFAULT_TIMEOUT)
+        value = float(env.get("WANDB_HTTP_TIMEOUT") or default)
     except ValueError:
-        return DEFAULT_TIMEOUT
-    return value if value > 0 else DEFAULT_TIMEOUT
+        return default
+    return value if value > 0 else default
 
 
 def _verify(env: Mapping[str, str]) -> bool | str:

@@ -27,6 +27,9 @@ from reportgen.remote.secrets import redact, register_secret
 DEFAULT_BASE_URL = "https://api.wandb.ai"
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
 REACH_BUDGET = 5.0  # seconds to reach the server before saying it cannot be reached
+# Seconds signing in waits for the server's answer, unless WANDB_HTTP_TIMEOUT says otherwise;
+# an answer that does not come is not waited for again.
+SIGN_IN_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -40,16 +43,21 @@ def resolve_credentials(
     base_url: str | None = None, environ: Mapping[str, str] | None = None
 ) -> Credentials:
     env = os.environ if environ is None else environ
-    url = (base_url or env.get("WANDB_BASE_URL") or DEFAULT_BASE_URL).strip().rstrip("/")
+    given = base_url or env.get("WANDB_BASE_URL") or DEFAULT_BASE_URL
+    url = given.strip().rstrip("/")
     try:
         parsed = urlparse(url)
+        if parsed.password:  # never printed, not even in the error below
+            register_secret(parsed.password)
         parsed.port  # noqa: B018 - raises ValueError for a port out of range
     except ValueError:
         parsed = None
     if parsed is None or parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise ReportgenError(f"invalid W&B base URL {url!r}: expected http(s)://host[:port]")
-    if parsed.password:
-        register_secret(parsed.password)
+        # Quoted as the user wrote it (`http://`, not what is left once "/" is stripped).
+        where = "--base-url" if base_url else "WANDB_BASE_URL"
+        raise ReportgenError(
+            f"invalid W&B base URL {given!r} ({where}): expected http(s)://host[:port]"
+        )
     key = env.get("WANDB_API_KEY") or _netrc_key(parsed.hostname or "", env)
     if not key:
         raise ReportgenError(
@@ -94,29 +102,56 @@ def connect(
 
     The server is reached first with a plain TCP connection (to the proxy, if one applies),
     so a closed port or a refused connection is "cannot reach <url>" within seconds rather
-    than a login failure after wandb's 19 s; then signing in goes through the same retry
-    policy as every other request. Requests go out through `HttpTransport` unless the
-    environment asks for what only wandb's client does (`uses_wandb_client`).
+    than a login failure after wandb's 19 s. Signing in then waits `sign_in_timeout`
+    seconds for the answer, once: a server that accepts connections but never answers is
+    "cannot reach <url>: no answer within N s"; other failures (5xx, 429, a dropped
+    connection) go through the same retry policy as every other request. Requests go out
+    through `HttpTransport` unless the environment asks for what only wandb's client does
+    (`uses_wandb_client`).
     """
     env = os.environ if environ is None else environ
     reach(credentials.base_url, policy or RetryPolicy())
     if uses_wandb_client(credentials.base_url, env):
         return _connect_wandb(credentials, policy or RetryPolicy())
-    from reportgen.remote.http import HttpTransport
+    from reportgen.remote.http import HttpTransport, NoAnswer
 
     # No wandb-core retrying inside each request here: this policy is the only one.
     policy = policy or RetryPolicy(attempts=7, base=0.5)
     transport = HttpTransport(credentials.base_url, credentials.api_key, env)
     remote = Remote(transport, _remote_error, policy)
     url = credentials.base_url
+    limit = sign_in_timeout(env)
+
+    def sign_in(query: str, variables: Mapping[str, Any]) -> Mapping[str, Any]:
+        try:
+            return transport(query, variables, timeout=limit)
+        except NoAnswer as exc:  # not retried: the server had its time
+            raise NoAnswer(exc.message, exc.seconds, retryable=False) from None
+
     try:
-        viewer = remote.execute(VIEWER, {}).get("viewer")
+        viewer = Remote(sign_in, _remote_error, policy).execute(VIEWER, {}).get("viewer")
+    except NoAnswer as exc:
+        raise ReportgenError(no_answer(url, exc.seconds)) from None
     except RemoteError as exc:
         verb = "reach" if exc.retryable else "sign in to"
         raise ReportgenError(f"cannot {verb} {url}: {exc.message}") from None
     if not viewer:
         raise ReportgenError(f"cannot sign in to {url}: the server did not recognise the API key")
     return Session(remote=remote, app_url=app_url(url, env), default_entity=credentials.entity)
+
+
+def sign_in_timeout(environ: Mapping[str, str]) -> float:
+    """Seconds signing in waits for an answer: WANDB_HTTP_TIMEOUT, else `SIGN_IN_TIMEOUT`."""
+    from reportgen.remote.http import http_timeout
+
+    return http_timeout(environ, SIGN_IN_TIMEOUT)
+
+
+def no_answer(url: str, seconds: float) -> str:
+    return (
+        f"cannot reach {url}: no answer within {seconds:g} s (the server accepts connections "
+        "but does not answer; check WANDB_BASE_URL or --base-url, and WANDB_HTTP_TIMEOUT)"
+    )
 
 
 def uses_wandb_client(base_url: str, environ: Mapping[str, str]) -> bool:
@@ -173,6 +208,9 @@ def _connect_wandb(credentials: Credentials, policy: RetryPolicy) -> Session:
 
 
 def _sign_in(credentials: Credentials, policy: RetryPolicy) -> Any:
+    """`wandb.Api()` signed in. wandb-core retries a 5xx inside its timeout and then reports
+    no answer, as for a server that never answers: the two look alike here, so both are
+    tried again by `policy` (3 attempts of wandb's 19 s at most)."""
     import wandb
     from wandb.errors import AuthenticationError, CommError, UsageError
 
