@@ -127,6 +127,29 @@ def test_gates_that_hold_exit_0_and_cli_gates_add_to_them(
     assert "expected a number" in capsys.readouterr().err
 
 
+GATE_ERRORS = [
+    ("accuracy >= 0.9 and loss <= 0.3",
+     "'and loss <= 0.3' follows the number 0.9: a gate is one comparison; for more, repeat "
+     "--gate (in a spec, one gate per item of gate:)"),
+    ("run.name == 3",
+     "run.name is a run attribute: a gate compares a leaderboard metric or a summary value "
+     "with a number"),
+    ("config.learning_rate <= 0.01",
+     "config.learning_rate is a config key: a gate compares a leaderboard metric or a summary "
+     "value with a number"),
+    ("accuracy >= 95%", "'%' follows the number 95: a threshold is a plain number"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("gate", "message"), GATE_ERRORS, ids=[g for g, _ in GATE_ERRORS])
+def test_a_gate_is_one_comparison_of_a_result(gate: str, message: str, capsys: Capture) -> None:
+    """Refused before any request: two gates in one string, a setting compared with a number."""
+    assert run(["preview", str(SPECS), "--gate", gate]) == 1
+    assert capsys.readouterr().err == (
+        f"reportgen preview: Invalid value for --gate: {message} (see reportgen preview --help)\n"
+    )
+
+
 def test_data_checks_name_the_typo_with_a_suggestion(
     seeded: Sandbox, tmp_path: Path, capsys: Capture
 ) -> None:
