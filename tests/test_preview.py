@@ -127,6 +127,62 @@ def test_gates_that_hold_exit_0_and_cli_gates_add_to_them(
     assert "expected a number" in capsys.readouterr().err
 
 
+def test_a_gate_on_a_key_no_run_has_is_a_data_problem_not_a_failed_gate(
+    seeded: Sandbox, tmp_path: Path, capsys: Capture
+) -> None:
+    """A typo in a gate is RG601 with its suggestion and exit 1, never "gate failed" (3),
+    with or without --strict: a gate the data cannot answer never passes either."""
+    spec = _spec(
+        tmp_path, '  key: g\n  title: G\n  metrics: [accuracy max]\n  gate: ["acuracy >= 0.9"]\n'
+    )
+    check = f"{spec}:3:8: [%s] leaderboard 'g': gate 'acuracy >= 0.9': no run of the project has summary.acuracy; did you mean 'accuracy'? (RG601)"
+    unchecked = "reportgen: gate not checked: leaderboard 'g': acuracy >= 0.9: no matching run has summary.acuracy"
+    assert run(["preview", str(spec), "--strict"]) == 1
+    assert capsys.readouterr().err.splitlines() == [check % "error", unchecked]
+    assert run(["preview", str(spec)]) == 1
+    assert capsys.readouterr().err.splitlines() == [check % "warning", unchecked]
+    plain = _spec(tmp_path, "  key: b\n  title: B\n  metrics: [accuracy max]\n", "b.yaml")
+    assert run(["preview", str(plain), "--gate", "nonexist >= 3"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"{plain}:3:8: [warning] leaderboard 'b': gate 'nonexist >= 3': no run of the project has summary.nonexist (RG601)",
+        "reportgen: gate not checked: leaderboard 'b': nonexist >= 3: no matching run has summary.nonexist",
+    ]
+
+
+def test_a_gate_reads_its_key_when_no_column_shows_it(
+    seeded: Sandbox, tmp_path: Path, capsys: Capture
+) -> None:
+    spec = _spec(tmp_path, "  key: g\n  title: G\n  metrics: [accuracy max]\n  gate: loss <= 0.3\n")
+    assert run(["preview", str(spec), "-f", "json"]) == 0
+    (board,) = json.loads(capsys.readouterr().out)
+    assert board["gates"][0]["reason"] == f"loss <= 0.3: loss is 0.264 for {VIT} (rank 1)"
+    assert board["tables"][0]["columns"] == ["name", "accuracy"]
+
+
+def test_a_gate_on_a_key_the_best_run_lacks_fails(
+    fresh_sandbox: Sandbox, use_sandbox: UseSandbox, tmp_path: Path, capsys: Capture
+) -> None:
+    """The gate is about the best run: when it did not report the key (other runs did),
+    the gate fails (exit 3), and the reason says the others have it; no RG601."""
+    from reportgen.sandbox.bulk import SeedRun
+
+    use_sandbox(fresh_sandbox)
+    fresh_sandbox.seed_runs("gaps", [
+        SeedRun(display_name="best", summary={"accuracy": 0.9}),
+        SeedRun(display_name="second", summary={"accuracy": 0.8, "robustness": 0.5}),
+    ])  # fmt: skip
+    spec = tmp_path / "gaps.yaml"
+    spec.write_text(
+        "leaderboard:\n  key: gaps\n  title: Gaps\n  project: gaps\n"
+        "  metrics: [accuracy max]\n  gate: robustness >= 0.1\n"
+    )
+    assert run(["preview", str(spec), "--strict"]) == 3
+    assert capsys.readouterr().err.splitlines() == [
+        "reportgen: gate failed: leaderboard 'gaps': robustness >= 0.1: robustness is — for "
+        "best (rank 1), though other matching runs have it"
+    ]
+
+
 GATE_ERRORS = [
     ("accuracy >= 0.9 and loss <= 0.3",
      "'and loss <= 0.3' follows the number 0.9: a gate is one comparison; for more, repeat "
@@ -298,6 +354,7 @@ def test_seed_groups_with_best_epoch_metrics_logged_by_the_sdk(
         {
             "gate": "accuracy.max >= 0.9",
             "ok": True,
+            "checked": True,
             "reason": "accuracy.max >= 0.9: accuracy.max is 0.92 for A (rank 1)",
         }
     ]

@@ -208,12 +208,16 @@ def _moves_json(moves: BoardMoves) -> dict[str, Any]:
 
 def preview_outcome(result: PreviewResult, strict: bool) -> tuple[str, str]:
     """What preview says on stderr once its output is written, and how it ended: "ok",
-    "problems" (data checks with --strict) or "gate" (a gate failed; its first reason is
-    one line)."""
+    "problems" (data checks with --strict, or a gate the data cannot answer) or "gate" (a
+    gate failed; its first reason is one line)."""
     from reportgen.cli.reporters import parsable
 
     text = parsable(result.problems) if result.problems else ""
-    if strict and result.problems:
+    unchecked = result.unchecked_gates
+    for board, gate in unchecked:
+        target = board.target
+        text += f"reportgen: gate not checked: {target.kind} {target.key!r}: {gate.reason}\n"
+    if (strict and result.problems) or unchecked:
         return text, "problems"
     failed = result.failed_gates
     if not failed:

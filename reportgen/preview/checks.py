@@ -1,7 +1,7 @@
 """Data checks: what validate cannot know, because it needs the project's runs.
 
-* RG601: a config or summary key the run set reads (filter, sort, columns, grouping) that
-  no matching run has, or a history key a curve plots that no drawn run logged; with a
+* RG601: a config or summary key the run set reads (filter, sort, columns, grouping) or a
+  gate reads that no matching run has, or a history key a curve plots that no drawn run logged; with a
   suggestion from the keys the project's runs actually have.
 * RG602: a filter that matches no run of the project.
 
@@ -99,8 +99,10 @@ def key_problems(
     *,
     filter_text: str,
     strict: bool = False,
+    gates: Mapping[str, str] | None = None,
 ) -> list[Problem]:
-    """RG602 when the filter matches nothing, RG601 for every key no relevant run has."""
+    """RG602 when the filter matches nothing, RG601 for every key no relevant run has;
+    `gates` names the gate reading a key the run set does not (path -> gate text)."""
     config_keys, summary_keys = list(config_keys), list(summary_keys)
     problems: list[Problem] = []
     if counts.matched == 0:
@@ -116,7 +118,9 @@ def key_problems(
             where = f"no run matching the filter has {spec_name(path)} ({anywhere} other runs do)"
         else:
             where = f"no run of the project has {spec_name(path)}"
-        problems.append(_problem(place, KEY_ABSENT, where + hint, strict))
+        gate = (gates or {}).get(path)
+        lead = f"gate {gate!r}: " if gate else ""
+        problems.append(_problem(place, KEY_ABSENT, lead + where + hint, strict))
     return problems
 
 

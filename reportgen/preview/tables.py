@@ -83,7 +83,8 @@ def markdown(boards: Sequence[Board]) -> str:
                 out.append("| " + " | ".join(_md(c) for c in cells(row, table)) + " |")
             out.append(f"\n{caption(board, table)}\n")
         for gate in board.gates:
-            out.append(f"- gate {'passed' if gate.ok else '**failed**'}: {_md(gate.reason)}")
+            state = gate.state if gate.ok else f"**{gate.state}**"
+            out.append(f"- gate {state}: {_md(gate.reason)}")
         if board.gates:
             out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
@@ -182,7 +183,10 @@ def to_json(boards: Sequence[Board]) -> str:
             "entity": target.entity,
             "project": target.project,
             "tables": tables,
-            "gates": [{"gate": g.gate.text, "ok": g.ok, "reason": g.reason} for g in board.gates],
+            "gates": [
+                {"gate": g.gate.text, "ok": g.ok, "checked": g.checked, "reason": g.reason}
+                for g in board.gates
+            ],
             "problems": [str(p) for p in board.problems],
         })  # fmt: skip
     return json.dumps(out, indent=2, ensure_ascii=False) + "\n"
