@@ -244,6 +244,65 @@ def test_a_filter_that_matches_nothing_is_reported(
     assert "RG601" not in captured.err  # the keys exist; the filter is the problem
 
 
+def test_a_report_placing_leaderboards_reports_each_problem_once(
+    seeded: Sandbox, tmp_path: Path, capsys: Capture
+) -> None:
+    example = tmp_path / "09.yaml"
+    shutil.copyfile(REPO / "examples" / "09-leaderboard-in-a-report.yaml", example)
+    assert run(["preview", str(example), "--target", "imagenet-monthly"]) == 0
+    where = f"{example}:29:8: [warning] report 'imagenet-monthly'"
+    assert capsys.readouterr().err.splitlines() == [
+        f"{where}: no run of the project has summary.top1 (RG601)",
+        f"{where}: run set 'ImageNet leaderboard · ResNet' matches none of the project's 2 runs (RG602)",
+        f"{where}: run set 'ImageNet leaderboard' matches none of the project's 2 runs (RG602)",
+    ]
+
+
+def test_references_print_as_the_spec_writes_them_with_near_suggestions_only(
+    seeded: Sandbox, tmp_path: Path, capsys: Capture
+) -> None:
+    spec = _spec(
+        tmp_path,
+        "  key: odd\n  title: Odd\n  metrics: [Accuracy max]\n"
+        "  columns: [config.`batch size`, config.lr, config.loss, summary.`val acc`]\n",
+    )
+    assert run(["preview", str(spec)]) == 0
+    where = f"{spec}:3:8: [warning] leaderboard 'odd': no run of the project has"
+    assert capsys.readouterr().err.splitlines() == [
+        f"{where} config.`batch size` (RG601)",  # not 'config.dataset': too far
+        f"{where} config.loss; did you mean 'loss'? (RG601)",  # a summary key, that close
+        f"{where} config.lr (RG601)",  # not 'config.epochs'
+        f"{where} summary.Accuracy; did you mean 'accuracy'? (RG601)",
+        f"{where} summary.`val acc` (RG601)",
+    ]
+
+
+def test_a_project_without_runs_is_said_once(
+    fresh_sandbox: Sandbox, use_sandbox: UseSandbox, tmp_path: Path, capsys: Capture
+) -> None:
+    use_sandbox(fresh_sandbox)
+    made = fresh_sandbox.graphql(
+        'mutation { upsertModel(input: {name: "empty"}) { model { name } } }'
+    )
+    assert "errors" not in made.json
+    body = (
+        "  title: T\n  metrics: [accuracy max, loss min]\n"
+        '  filter: config.dataset == "x"\n  columns: [config.lr]\n  gate: accuracy >= 0.9\n'
+    )
+    empty = tmp_path / "empty.yaml"
+    empty.write_text(f"leaderboard:\n  key: e\n  project: empty\n{body}")
+    nowhere = tmp_path / "nowhere.yaml"
+    nowhere.write_text(f"leaderboard:\n  key: n\n  project: nowhere\n{body}")
+    assert run(["preview", str(empty), str(nowhere), "-f", "csv"]) == 1
+    entity = fresh_sandbox.entity
+    assert capsys.readouterr().err.splitlines() == [
+        f"{empty}:2:8: [warning] leaderboard 'e': project {entity}/empty has no runs (RG602)",
+        f"{nowhere}:2:8: [warning] leaderboard 'n': project {entity}/nowhere does not exist (RG602)",
+        "reportgen: gate not checked: leaderboard 'e': accuracy >= 0.9: no run matches",
+        "reportgen: gate not checked: leaderboard 'n': accuracy >= 0.9: no run matches",
+    ]
+
+
 def test_diff_shows_the_rank_moves_of_a_spec_change(
     fresh_sandbox: Sandbox, use_sandbox: UseSandbox, tmp_path: Path, capsys: Capture
 ) -> None:

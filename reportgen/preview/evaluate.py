@@ -84,6 +84,11 @@ class Board:
     gates: list[GateResult] = field(default_factory=list)
     requests: int = 0
 
+    def add(self, problem: Problem) -> None:
+        """A problem, once: run sets of one view (a report's) often share them."""
+        if problem not in self.problems:
+            self.problems.append(problem)
+
     @property
     def ranking(self) -> Ranking | None:
         return self.tables[0].ranking if self.tables else None
@@ -144,9 +149,10 @@ def evaluate(
             table.charts += charts(table.ranking, plot, source)
         logged = {k for h in found.values() for k in h.keys}
         keys = [k for pair in wanted for k in pair]
-        board.problems += checks.history_problems(
+        for problem in checks.history_problems(
             target.place, keys, logged, len(run_ids), strict=options.strict
-        )
+        ):
+            board.add(problem)
     if board.tables:
         first = board.tables[0]
         board.gates = [check(g, first.ranking, first.absent) for g in target.gates]
@@ -176,18 +182,35 @@ def _table(
         )  # fmt: skip
     except ProjectNotFound:
         fetched = Fetched(runs=[], total=0, complete=True, requests=1)
+        exists = False
+    else:
+        exists = True
     board.requests += fetched.requests
+    ranking = rank(runset, fetched.runs, now=options.now, min_group_size=target.min_group_size)
+    shown = top_rows(ranking, None if options.everything else options.rows)
+    if not exists:
+        problem = checks.project_problem(
+            target.place, entity, project, exists=False, strict=options.strict
+        )
+        board.add(problem)
+        return Table(ranking, shown, 0, True)
     counts = _counts(remote, board, runset, entity, project, fetched, options, tuple(gated))
-    if counts.matched == 0 and counts.project and 0 in counts.anywhere.values():
+    if counts.matched == 0 and not counts.project:
+        problem = checks.project_problem(
+            target.place, entity, project, exists=True, strict=options.strict
+        )
+        board.add(problem)
+        return Table(ranking, shown, 0, True)
+    if counts.matched == 0 and 0 in counts.anywhere.values():
         _sample_keys(remote, entity, project, fetched)
         board.requests += 1
-    ranking = rank(runset, fetched.runs, now=options.now, min_group_size=target.min_group_size)
-    board.problems += checks.key_problems(
+    for problem in checks.key_problems(
         target.place, counts, fetched.config_keys, fetched.summary_keys,
         filter_text=target.filter_text, strict=options.strict,
         gates={p: t for p, t in gated.items() if p not in read_paths(runset, options.now)},
-    )  # fmt: skip
-    shown = top_rows(ranking, None if options.everything else options.rows)
+        runset=runset.name if target.kind == "report" else None,
+    ):  # fmt: skip
+        board.add(problem)
     absent = frozenset(p for p, n in counts.within.items() if counts.matched and not n)
     return Table(ranking, shown, counts.matched, fetched.complete, absent=absent)
 
