@@ -322,6 +322,22 @@ def test_diff_shows_the_rank_moves_of_a_spec_change(
     assert f"**New #1: {RESNET}** (was {VIT})" in moves
     assert f"| {RESNET} | 2 | 1 | ▲ 1 |" in moves and f"| {VIT} | 1 | 2 | ▼ 1 |" in moves
     assert "No rank changes in the top 1." in moves  # the ResNet50 variant
+    # On a terminal (the default format) the same moves are text, not Markdown.
+    assert run(["preview", str(specs), "--diff", "--target", "cifar10*"]) == 0
+    out = capsys.readouterr().out
+    assert "## " not in out and "|" not in out
+    assert out[out.index("Leaderboard changes") :] == (
+        "Leaderboard changes\n"
+        "\n"
+        "CIFAR-10 leaderboard (cifar10)\n"
+        f"  New #1: {RESNET} (was {VIT})\n"
+        "  run                   W&B now   with this change   move\n"
+        f"  {RESNET}                 2                  1   ▲ 1\n"
+        f"  {VIT}         1                  2   ▼ 1\n"
+        "\n"
+        "CIFAR-10 leaderboard · ResNet50 (cifar10-resnet50)\n"
+        "  No rank changes in the top 1.\n"
+    )
 
 
 def test_preview_reads_few_requests(seeded: Sandbox, capsys: Capture) -> None:

@@ -323,4 +323,5 @@ def test_rank_moves_name_the_new_first_and_runs_entering_and_leaving() -> None:
         and "| c | — | 2 | new |" in text
         and "| a | 1 | — | out |" in text
     )
-    assert "Not on W&B yet: the top 3 would be" in text and "| b | — | 1 |  |" in text
+    assert "Not on W&B yet: the top 3 would be:\n\n| run | W&B now |" in text
+    assert "| b | — | 1 |  |" in text

@@ -161,7 +161,7 @@ def event_line(event: Event) -> str:
 def render_preview(result: PreviewResult, fmt: str, *, color: bool = False) -> str:
     """A preview in one of `reportgen preview --format`'s formats."""
     from reportgen.preview import tables
-    from reportgen.preview.diff import moves_markdown
+    from reportgen.preview.diff import moves_markdown, moves_text
 
     boards = result.boards
     if fmt == "markdown":
@@ -189,7 +189,7 @@ def render_preview(result: PreviewResult, fmt: str, *, color: bool = False) -> s
     buffer = io.StringIO()
     render(boards, buffer, color=color)
     text = buffer.getvalue()
-    return text + ("\n" + moves_markdown(result.moves) if result.moves else "")
+    return text + ("\n" + moves_text(result.moves) if result.moves else "")
 
 
 def _moves_json(moves: BoardMoves) -> dict[str, Any]:
