@@ -415,6 +415,7 @@ def test_seed_groups_with_best_epoch_metrics_logged_by_the_sdk(
     spec.write_text(
         "leaderboard:\n  key: seeds\n  title: Seeds\n  project: seeds\n"
         "  metrics: [accuracy.max max]\n  group_by: [config.arch]\n  min_group_size: 2\n"
+        "  columns: [config.seed]\n"
         "  curves: {x: epoch, y: accuracy, top: 2}\n  gate: accuracy.max >= 0.9\n"
     )
     assert run(["preview", str(spec), "-f", "json"]) == 0
@@ -424,6 +425,7 @@ def test_seed_groups_with_best_epoch_metrics_logged_by_the_sdk(
     assert (a["rank"], a["name"], a["n"], a["below_min_group_size"]) == (1, "A", 3, False)
     assert a["values"]["accuracy.max"] == pytest.approx(0.92)
     assert a["std"]["accuracy.max"] == pytest.approx(0.02)
+    assert a["distinct"] == {"seed": [1, 2, 3]} and "distinct" not in b
     assert (b["rank"], b["name"], b["n"], b["below_min_group_size"]) == (None, "B", 1, True)
     assert board["gates"] == [
         {
@@ -435,7 +437,9 @@ def test_seed_groups_with_best_epoch_metrics_logged_by_the_sdk(
     ]
     assert run(["preview", str(spec), "-f", "markdown"]) == 0
     table = capsys.readouterr().out
-    assert "| 1 | A | 3 | 0.92 ± 0.02 |" in table and "| n<2 | B | 1 | 0.99 |" in table
+    assert (
+        "| 1 | A | 3 | 0.92 ± 0.02 | 1, 2, 3 |" in table and "| n<2 | B | 1 | 0.99 | 1 |" in table
+    )
     html_page = tmp_path / "seeds.html"
     assert run(["preview", str(spec), "-f", "html", "-o", str(html_page)]) == 0
     assert "A (n=3)" in html_page.read_text()  # the group's mean curve, with its band

@@ -245,6 +245,36 @@ def test_seed_groups_rank_by_mean_with_std_and_mark_small_groups() -> None:
     assert check(parse_gate('"a2" in top 2'), ranking).ok
 
 
+def test_a_group_shows_a_setting_as_its_value_and_a_result_as_mean_and_std() -> None:
+    """Config columns are settings: the shared value (`2`, never `2 ± 0`), else the distinct
+    values (`1, 2, 3`, a run without one as `—`), else `mixed (N values)`."""
+    from reportgen.preview.evaluate import Table
+    from reportgen.preview.tables import cells, header
+
+    runs = [
+        run("a1", {"acc": 0.90}, {"arch": "A", "epochs": 2, "seed": 1, "opt": "sgd", "wd": 0.1}),
+        run("a2", {"acc": 0.92}, {"arch": "A", "epochs": 2, "seed": 2, "opt": "adam", "wd": 0.1}),
+        run("a3", {"acc": 0.94}, {"arch": "A", "epochs": 2.0, "seed": 3, "opt": "lamb"}),
+        run("a4", {"acc": 0.92}, {"arch": "A", "epochs": 2, "seed": 4, "opt": "adamw", "wd": 0.1}),
+    ]
+    columns = ["run:displayName", "summary:acc", "config:epochs.value", "config:seed.value",
+               "config:opt.value", "config:wd.value"]  # fmt: skip
+    ranking = rank(
+        runset([("summary", "acc", False)], grouping=[("config", "arch.value")], columns=columns),
+        runs, now=NOW,
+    )  # fmt: skip
+    table = Table(ranking, ranking.rows, 4, True)
+    assert header(table) == ["rank", "group", "n", "acc", "epochs", "seed", "opt", "wd"]
+    assert cells(ranking.rows[0], table) == [
+        "1", "A", "4", "0.92 ± 0.0163299", "2", "mixed (4 values)", "mixed (4 values)", "0.1, —",
+    ]  # fmt: skip
+    three = rank(runset([("summary", "acc", False)], grouping=[("config", "arch.value")],
+                        columns=columns), runs[:3], now=NOW)  # fmt: skip
+    assert cells(three.rows[0], Table(three, three.rows, 3, True))[4:7] == [
+        "2", "1, 2, 3", "adam, lamb, sgd",
+    ]  # fmt: skip
+
+
 def test_a_nan_seed_makes_its_group_mean_nan() -> None:
     runs = [
         run("a1", {"acc": 0.9}, {"arch": "A"}),
