@@ -9,10 +9,13 @@ which the README shows.
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
 import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -123,3 +126,32 @@ def test_a_blank_screenshot_is_caught(tmp_path: Path) -> None:
     Image.new("RGB", (1280, 1100), "white").save(blank)
     with pytest.raises(AssertionError, match="blank screenshot"):
         assert_not_blank(blank)
+
+
+def _declared() -> set[str]:
+    """Distributions pyproject.toml names, dependencies and extras, as installed (make
+    reinstalls when pyproject.toml changes)."""
+    wanted = importlib.metadata.requires("reportgen") or []
+    names = (re.match(r"[A-Za-z0-9._-]+", r) for r in wanted)
+    return {re.sub(r"[-_.]+", "-", m.group()).lower() for m in names if m}
+
+
+def test_the_modules_the_tests_import_are_declared() -> None:
+    """CI is a fresh clone: a module that only arrives with another package (PIL with
+    matplotlib) must still be named in pyproject.toml, in its test extras."""
+    provided = importlib.metadata.packages_distributions()
+    imported: set[str] = set()
+    for path in (REPO / "tests").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.partition(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.partition(".")[0])
+    declared = _declared()
+    undeclared = {
+        module: dists
+        for module in imported - set(sys.stdlib_module_names) - {"reportgen"}
+        if (dists := provided.get(module))  # None: the tests' own helper modules
+        and not {re.sub(r"[-_.]+", "-", d).lower() for d in dists} & declared
+    }
+    assert undeclared == {}

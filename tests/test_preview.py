@@ -127,6 +127,85 @@ def test_gates_that_hold_exit_0_and_cli_gates_add_to_them(
     assert "expected a number" in capsys.readouterr().err
 
 
+def test_a_gate_on_a_key_no_run_has_is_a_data_problem_not_a_failed_gate(
+    seeded: Sandbox, tmp_path: Path, capsys: Capture
+) -> None:
+    """A typo in a gate is RG601 with its suggestion and exit 1, never "gate failed" (3),
+    with or without --strict: a gate the data cannot answer never passes either."""
+    spec = _spec(
+        tmp_path, '  key: g\n  title: G\n  metrics: [accuracy max]\n  gate: ["acuracy >= 0.9"]\n'
+    )
+    check = f"{spec}:3:8: [%s] leaderboard 'g': gate 'acuracy >= 0.9': no run of the project has summary.acuracy; did you mean 'accuracy'? (RG601)"
+    unchecked = "reportgen: gate not checked: leaderboard 'g': acuracy >= 0.9: no matching run has summary.acuracy"
+    assert run(["preview", str(spec), "--strict"]) == 1
+    assert capsys.readouterr().err.splitlines() == [check % "error", unchecked]
+    assert run(["preview", str(spec)]) == 1
+    assert capsys.readouterr().err.splitlines() == [check % "warning", unchecked]
+    plain = _spec(tmp_path, "  key: b\n  title: B\n  metrics: [accuracy max]\n", "b.yaml")
+    assert run(["preview", str(plain), "--gate", "nonexist >= 3"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"{plain}:3:8: [warning] leaderboard 'b': gate 'nonexist >= 3': no run of the project has summary.nonexist (RG601)",
+        "reportgen: gate not checked: leaderboard 'b': nonexist >= 3: no matching run has summary.nonexist",
+    ]
+
+
+def test_a_gate_reads_its_key_when_no_column_shows_it(
+    seeded: Sandbox, tmp_path: Path, capsys: Capture
+) -> None:
+    spec = _spec(tmp_path, "  key: g\n  title: G\n  metrics: [accuracy max]\n  gate: loss <= 0.3\n")
+    assert run(["preview", str(spec), "-f", "json"]) == 0
+    (board,) = json.loads(capsys.readouterr().out)
+    assert board["gates"][0]["reason"] == f"loss <= 0.3: loss is 0.264 for {VIT} (rank 1)"
+    assert board["tables"][0]["columns"] == ["name", "accuracy"]
+
+
+def test_a_gate_on_a_key_the_best_run_lacks_fails(
+    fresh_sandbox: Sandbox, use_sandbox: UseSandbox, tmp_path: Path, capsys: Capture
+) -> None:
+    """The gate is about the best run: when it did not report the key (other runs did),
+    the gate fails (exit 3), and the reason says the others have it; no RG601."""
+    from reportgen.sandbox.bulk import SeedRun
+
+    use_sandbox(fresh_sandbox)
+    fresh_sandbox.seed_runs("gaps", [
+        SeedRun(display_name="best", summary={"accuracy": 0.9}),
+        SeedRun(display_name="second", summary={"accuracy": 0.8, "robustness": 0.5}),
+    ])  # fmt: skip
+    spec = tmp_path / "gaps.yaml"
+    spec.write_text(
+        "leaderboard:\n  key: gaps\n  title: Gaps\n  project: gaps\n"
+        "  metrics: [accuracy max]\n  gate: robustness >= 0.1\n"
+    )
+    assert run(["preview", str(spec), "--strict"]) == 3
+    assert capsys.readouterr().err.splitlines() == [
+        "reportgen: gate failed: leaderboard 'gaps': robustness >= 0.1: robustness is — for "
+        "best (rank 1), though other matching runs have it"
+    ]
+
+
+GATE_ERRORS = [
+    ("accuracy >= 0.9 and loss <= 0.3",
+     "'and loss <= 0.3' follows the number 0.9: a gate is one comparison; for more, repeat "
+     "--gate (in a spec, one gate per item of gate:)"),
+    ("run.name == 3",
+     "run.name is a run attribute: a gate compares a leaderboard metric or a summary value "
+     "with a number"),
+    ("config.learning_rate <= 0.01",
+     "config.learning_rate is a config key: a gate compares a leaderboard metric or a summary "
+     "value with a number"),
+    ("accuracy >= 95%", "'%' follows the number 95: a threshold is a plain number"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("gate", "message"), GATE_ERRORS, ids=[g for g, _ in GATE_ERRORS])
+def test_a_gate_is_one_comparison_of_a_result(gate: str, message: str, capsys: Capture) -> None:
+    """Refused before any request: two gates in one string, a setting compared with a number."""
+    assert run(["preview", str(SPECS), "--gate", gate]) == 1
+    assert capsys.readouterr().err == (
+        f"reportgen preview: Invalid value for --gate: {message} (see reportgen preview --help)\n"
+    )
+
+
 def test_data_checks_name_the_typo_with_a_suggestion(
     seeded: Sandbox, tmp_path: Path, capsys: Capture
 ) -> None:
@@ -165,6 +244,65 @@ def test_a_filter_that_matches_nothing_is_reported(
     assert "RG601" not in captured.err  # the keys exist; the filter is the problem
 
 
+def test_a_report_placing_leaderboards_reports_each_problem_once(
+    seeded: Sandbox, tmp_path: Path, capsys: Capture
+) -> None:
+    example = tmp_path / "09.yaml"
+    shutil.copyfile(REPO / "examples" / "09-leaderboard-in-a-report.yaml", example)
+    assert run(["preview", str(example), "--target", "imagenet-monthly"]) == 0
+    where = f"{example}:29:8: [warning] report 'imagenet-monthly'"
+    assert capsys.readouterr().err.splitlines() == [
+        f"{where}: no run of the project has summary.top1 (RG601)",
+        f"{where}: run set 'ImageNet leaderboard · ResNet' matches none of the project's 2 runs (RG602)",
+        f"{where}: run set 'ImageNet leaderboard' matches none of the project's 2 runs (RG602)",
+    ]
+
+
+def test_references_print_as_the_spec_writes_them_with_near_suggestions_only(
+    seeded: Sandbox, tmp_path: Path, capsys: Capture
+) -> None:
+    spec = _spec(
+        tmp_path,
+        "  key: odd\n  title: Odd\n  metrics: [Accuracy max]\n"
+        "  columns: [config.`batch size`, config.lr, config.loss, summary.`val acc`]\n",
+    )
+    assert run(["preview", str(spec)]) == 0
+    where = f"{spec}:3:8: [warning] leaderboard 'odd': no run of the project has"
+    assert capsys.readouterr().err.splitlines() == [
+        f"{where} config.`batch size` (RG601)",  # not 'config.dataset': too far
+        f"{where} config.loss; did you mean 'loss'? (RG601)",  # a summary key, that close
+        f"{where} config.lr (RG601)",  # not 'config.epochs'
+        f"{where} summary.Accuracy; did you mean 'accuracy'? (RG601)",
+        f"{where} summary.`val acc` (RG601)",
+    ]
+
+
+def test_a_project_without_runs_is_said_once(
+    fresh_sandbox: Sandbox, use_sandbox: UseSandbox, tmp_path: Path, capsys: Capture
+) -> None:
+    use_sandbox(fresh_sandbox)
+    made = fresh_sandbox.graphql(
+        'mutation { upsertModel(input: {name: "empty"}) { model { name } } }'
+    )
+    assert "errors" not in made.json
+    body = (
+        "  title: T\n  metrics: [accuracy max, loss min]\n"
+        '  filter: config.dataset == "x"\n  columns: [config.lr]\n  gate: accuracy >= 0.9\n'
+    )
+    empty = tmp_path / "empty.yaml"
+    empty.write_text(f"leaderboard:\n  key: e\n  project: empty\n{body}")
+    nowhere = tmp_path / "nowhere.yaml"
+    nowhere.write_text(f"leaderboard:\n  key: n\n  project: nowhere\n{body}")
+    assert run(["preview", str(empty), str(nowhere), "-f", "csv"]) == 1
+    entity = fresh_sandbox.entity
+    assert capsys.readouterr().err.splitlines() == [
+        f"{empty}:2:8: [warning] leaderboard 'e': project {entity}/empty has no runs (RG602)",
+        f"{nowhere}:2:8: [warning] leaderboard 'n': project {entity}/nowhere does not exist (RG602)",
+        "reportgen: gate not checked: leaderboard 'e': accuracy >= 0.9: no run matches",
+        "reportgen: gate not checked: leaderboard 'n': accuracy >= 0.9: no run matches",
+    ]
+
+
 def test_diff_shows_the_rank_moves_of_a_spec_change(
     fresh_sandbox: Sandbox, use_sandbox: UseSandbox, tmp_path: Path, capsys: Capture
 ) -> None:
@@ -184,6 +322,22 @@ def test_diff_shows_the_rank_moves_of_a_spec_change(
     assert f"**New #1: {RESNET}** (was {VIT})" in moves
     assert f"| {RESNET} | 2 | 1 | ▲ 1 |" in moves and f"| {VIT} | 1 | 2 | ▼ 1 |" in moves
     assert "No rank changes in the top 1." in moves  # the ResNet50 variant
+    # On a terminal (the default format) the same moves are text, not Markdown.
+    assert run(["preview", str(specs), "--diff", "--target", "cifar10*"]) == 0
+    out = capsys.readouterr().out
+    assert "## " not in out and "|" not in out
+    assert out[out.index("Leaderboard changes") :] == (
+        "Leaderboard changes\n"
+        "\n"
+        "CIFAR-10 leaderboard (cifar10)\n"
+        f"  New #1: {RESNET} (was {VIT})\n"
+        "  run                   W&B now   with this change   move\n"
+        f"  {RESNET}                 2                  1   ▲ 1\n"
+        f"  {VIT}         1                  2   ▼ 1\n"
+        "\n"
+        "CIFAR-10 leaderboard · ResNet50 (cifar10-resnet50)\n"
+        "  No rank changes in the top 1.\n"
+    )
 
 
 @pytest.mark.parametrize("command", ["preview", "plan"])
@@ -274,6 +428,7 @@ def test_seed_groups_with_best_epoch_metrics_logged_by_the_sdk(
     spec.write_text(
         "leaderboard:\n  key: seeds\n  title: Seeds\n  project: seeds\n"
         "  metrics: [accuracy.max max]\n  group_by: [config.arch]\n  min_group_size: 2\n"
+        "  columns: [config.seed]\n"
         "  curves: {x: epoch, y: accuracy, top: 2}\n  gate: accuracy.max >= 0.9\n"
     )
     assert run(["preview", str(spec), "-f", "json"]) == 0
@@ -283,17 +438,21 @@ def test_seed_groups_with_best_epoch_metrics_logged_by_the_sdk(
     assert (a["rank"], a["name"], a["n"], a["below_min_group_size"]) == (1, "A", 3, False)
     assert a["values"]["accuracy.max"] == pytest.approx(0.92)
     assert a["std"]["accuracy.max"] == pytest.approx(0.02)
+    assert a["distinct"] == {"seed": [1, 2, 3]} and "distinct" not in b
     assert (b["rank"], b["name"], b["n"], b["below_min_group_size"]) == (None, "B", 1, True)
     assert board["gates"] == [
         {
             "gate": "accuracy.max >= 0.9",
             "ok": True,
+            "checked": True,
             "reason": "accuracy.max >= 0.9: accuracy.max is 0.92 for A (rank 1)",
         }
     ]
     assert run(["preview", str(spec), "-f", "markdown"]) == 0
     table = capsys.readouterr().out
-    assert "| 1 | A | 3 | 0.92 ± 0.02 |" in table and "| n<2 | B | 1 | 0.99 |" in table
+    assert (
+        "| 1 | A | 3 | 0.92 ± 0.02 | 1, 2, 3 |" in table and "| n<2 | B | 1 | 0.99 | 1 |" in table
+    )
     html_page = tmp_path / "seeds.html"
     assert run(["preview", str(spec), "-f", "html", "-o", str(html_page)]) == 0
     assert "A (n=3)" in html_page.read_text()  # the group's mean curve, with its band

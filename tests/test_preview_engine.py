@@ -45,6 +45,12 @@ TRANSLATIONS = [
     ("disabled leaves and nameless keys are dropped",
      v2(leaf("a", "=", 1, disabled=True), leaf("", "=", 2), leaf("b", "!=", 3)), {"summary_metrics.b": {"$ne": 3}}),
     ("null with an ordering operator is dropped", v2(leaf("a", "<=", None)), {}),
+    ("null with IN or NIN is dropped, as the SDK drops it", v2(leaf("a", "IN", None), leaf("b", "NIN", None)), {}),
+    ("null with = and != is kept", v2(leaf("a", "=", None), leaf("b", "!=", None)),
+     {"$and": [{"summary_metrics.a": None}, {"summary_metrics.b": {"$ne": None}}]}),
+    ("a dropped leaf goes with its connector",
+     v2(leaf("a", "=", 1), leaf("x", "=", 0, disabled=True, connector="OR"), leaf("b", "=", 2, connector="AND")),
+     {"$and": [{"summary_metrics.a": 1}, {"summary_metrics.b": 2}]}),
     ("IN and NIN take lists", v2(leaf("tags", "IN", ["x"], "run"), leaf("m", "NIN", "r", "config")),
      {"$and": [{"tags": {"$in": ["x"]}}, {"config.m": {"$nin": ["r"]}}]}),
     ("WITHINSECONDS is createdAt >= now - N", v2(leaf("createdAt", "WITHINSECONDS", 3600, "run")),
@@ -245,6 +251,36 @@ def test_seed_groups_rank_by_mean_with_std_and_mark_small_groups() -> None:
     assert check(parse_gate('"a2" in top 2'), ranking).ok
 
 
+def test_a_group_shows_a_setting_as_its_value_and_a_result_as_mean_and_std() -> None:
+    """Config columns are settings: the shared value (`2`, never `2 ± 0`), else the distinct
+    values (`1, 2, 3`, a run without one as `—`), else `mixed (N values)`."""
+    from reportgen.preview.evaluate import Table
+    from reportgen.preview.tables import cells, header
+
+    runs = [
+        run("a1", {"acc": 0.90}, {"arch": "A", "epochs": 2, "seed": 1, "opt": "sgd", "wd": 0.1}),
+        run("a2", {"acc": 0.92}, {"arch": "A", "epochs": 2, "seed": 2, "opt": "adam", "wd": 0.1}),
+        run("a3", {"acc": 0.94}, {"arch": "A", "epochs": 2.0, "seed": 3, "opt": "lamb"}),
+        run("a4", {"acc": 0.92}, {"arch": "A", "epochs": 2, "seed": 4, "opt": "adamw", "wd": 0.1}),
+    ]
+    columns = ["run:displayName", "summary:acc", "config:epochs.value", "config:seed.value",
+               "config:opt.value", "config:wd.value"]  # fmt: skip
+    ranking = rank(
+        runset([("summary", "acc", False)], grouping=[("config", "arch.value")], columns=columns),
+        runs, now=NOW,
+    )  # fmt: skip
+    table = Table(ranking, ranking.rows, 4, True)
+    assert header(table) == ["rank", "group", "n", "acc", "epochs", "seed", "opt", "wd"]
+    assert cells(ranking.rows[0], table) == [
+        "1", "A", "4", "0.92 ± 0.0163299", "2", "mixed (4 values)", "mixed (4 values)", "0.1, —",
+    ]  # fmt: skip
+    three = rank(runset([("summary", "acc", False)], grouping=[("config", "arch.value")],
+                        columns=columns), runs[:3], now=NOW)  # fmt: skip
+    assert cells(three.rows[0], Table(three, three.rows, 3, True))[4:7] == [
+        "2", "1, 2, 3", "adam, lamb, sgd",
+    ]  # fmt: skip
+
+
 def test_a_nan_seed_makes_its_group_mean_nan() -> None:
     runs = [
         run("a1", {"acc": 0.9}, {"arch": "A"}),
@@ -323,4 +359,5 @@ def test_rank_moves_name_the_new_first_and_runs_entering_and_leaving() -> None:
         and "| c | — | 2 | new |" in text
         and "| a | 1 | — | out |" in text
     )
-    assert "Not on W&B yet: the top 3 would be" in text and "| b | — | 1 |  |" in text
+    assert "Not on W&B yet: the top 3 would be:\n\n| run | W&B now |" in text
+    assert "| b | — | 1 |  |" in text

@@ -161,7 +161,7 @@ def event_line(event: Event) -> str:
 def render_preview(result: PreviewResult, fmt: str, *, color: bool = False) -> str:
     """A preview in one of `reportgen preview --format`'s formats."""
     from reportgen.preview import tables
-    from reportgen.preview.diff import moves_markdown
+    from reportgen.preview.diff import moves_markdown, moves_text
 
     boards = result.boards
     if fmt == "markdown":
@@ -189,7 +189,7 @@ def render_preview(result: PreviewResult, fmt: str, *, color: bool = False) -> s
     buffer = io.StringIO()
     render(boards, buffer, color=color)
     text = buffer.getvalue()
-    return text + ("\n" + moves_markdown(result.moves) if result.moves else "")
+    return text + ("\n" + moves_text(result.moves) if result.moves else "")
 
 
 def _moves_json(moves: BoardMoves) -> dict[str, Any]:
@@ -208,12 +208,16 @@ def _moves_json(moves: BoardMoves) -> dict[str, Any]:
 
 def preview_outcome(result: PreviewResult, strict: bool) -> tuple[str, str]:
     """What preview says on stderr once its output is written, and how it ended: "ok",
-    "problems" (data checks with --strict) or "gate" (a gate failed; its first reason is
-    one line)."""
+    "problems" (data checks with --strict, or a gate the data cannot answer) or "gate" (a
+    gate failed; its first reason is one line)."""
     from reportgen.cli.reporters import parsable
 
     text = parsable(result.problems) if result.problems else ""
-    if strict and result.problems:
+    unchecked = result.unchecked_gates
+    for board, gate in unchecked:
+        target = board.target
+        text += f"reportgen: gate not checked: {target.kind} {target.key!r}: {gate.reason}\n"
+    if (strict and result.problems) or unchecked:
         return text, "problems"
     failed = result.failed_gates
     if not failed:

@@ -50,7 +50,13 @@ class PreviewResult:
 
     @property
     def failed_gates(self) -> list[tuple[Board, GateResult]]:
-        return [(b, g) for b in self.boards for g in b.gates if not g.ok]
+        return [(b, g) for b in self.boards for g in b.gates if g.checked and not g.ok]
+
+    @property
+    def unchecked_gates(self) -> list[tuple[Board, GateResult]]:
+        """Gates the data cannot answer (no run matches, or none has the key): a data
+        problem, reported as such, never a failed gate."""
+        return [(b, g) for b in self.boards for g in b.gates if not g.checked]
 
     @property
     def requests(self) -> int:

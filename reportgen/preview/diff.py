@@ -2,7 +2,8 @@
 
 `rank_moves` compares the top N of two rankings (N: the local table's shown rows): a new
 #1, runs entering and leaving the top N, and runs that moved. `moves_markdown` renders
-them for a pull-request comment; issue 12's PR comment embeds exactly that text.
+them for a pull-request comment (issue 12's PR comment embeds exactly that text),
+`moves_text` for a terminal: the same headlines and rows.
 """
 
 from __future__ import annotations
@@ -87,27 +88,72 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+_HEAD = ("run", "W&B now", "with this change", "move")
+
+
+def _headline(board: BoardMoves) -> tuple[str, bool]:
+    """What a board's section says first, and whether a table of runs follows."""
+    if not board.live_exists:
+        return f"Not on W&B yet: the top {board.top} would be:", True
+    if not board.changed:
+        return f"No rank changes in the top {board.top}.", False
+    if board.new_first:
+        was = f" (was {board.old_first})" if board.old_first else ""
+        return f"New #1: {board.new_first}{was}", True
+    return f"Rank changes in the top {board.top}:", True
+
+
+def _rows(board: BoardMoves) -> list[tuple[str, str, str, str]]:
+    rows = []
+    for move in board.moves:
+        if move.kind == "same" and board.live_exists:
+            continue
+        delta = ""
+        if move.kind in ("up", "down") and move.live is not None and move.local is not None:
+            delta = f" {abs(move.live - move.local)}"
+        arrow = "" if not board.live_exists else _ARROWS[move.kind] + delta
+        rows.append((move.name, _cell(move.live), _cell(move.local), arrow))
+    return rows
+
+
 def moves_markdown(boards: Sequence[BoardMoves]) -> str:
     """Rank changes per leaderboard, as Markdown: a headline, then a table of moved runs."""
     out = ["## Leaderboard changes\n"]
     for board in boards:
         out.append(f"### {_md(board.title)} (`{board.key}`)\n")
-        if not board.live_exists:
-            out.append(f"Not on W&B yet: the top {board.top} would be")
-        elif not board.changed:
-            out.append(f"No rank changes in the top {board.top}.\n")
-            continue
-        elif board.new_first:
+        headline, table = _headline(board)
+        if board.new_first and board.live_exists and board.changed:
             was = f" (was {_md(board.old_first)})" if board.old_first else ""
-            out.append(f"**New #1: {_md(board.new_first)}**{was}\n")
-        rows = [m for m in board.moves if m.kind != "same" or not board.live_exists]
-        out.append("| run | W&B now | with this change | move |")
+            headline = f"**New #1: {_md(board.new_first)}**{was}"
+        out.append(f"{headline}\n")
+        if not table:
+            continue
+        out.append("| " + " | ".join(_HEAD) + " |")
         out.append("|---|---:|---:|---|")
-        for move in rows:
-            delta = ""
-            if move.kind in ("up", "down") and move.live is not None and move.local is not None:
-                delta = f" {abs(move.live - move.local)}"
-            arrow = "" if not board.live_exists else _ARROWS[move.kind] + delta
-            out.append(f"| {_md(move.name)} | {_cell(move.live)} | {_cell(move.local)} | {arrow} |")
+        for name, live, local, arrow in _rows(board):
+            out.append(f"| {_md(name)} | {live} | {local} | {arrow} |")
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def moves_text(boards: Sequence[BoardMoves]) -> str:
+    """Rank changes per leaderboard, as text for a terminal: the same headlines and rows
+    as `moves_markdown`, in aligned columns."""
+    out = ["Leaderboard changes"]
+    for board in boards:
+        out.append(f"\n{board.title} ({board.key})")
+        headline, table = _headline(board)
+        out.append(f"  {headline}")
+        if not table:
+            continue
+        rows = [_HEAD, *_rows(board)]
+        widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        for row in rows:
+            cells = [
+                row[0].ljust(widths[0]),
+                row[1].rjust(widths[1]),
+                row[2].rjust(widths[2]),
+                row[3].ljust(widths[3]),
+            ]
+            out.append(("  " + "   ".join(cells)).rstrip())
+    return "\n".join(out) + "\n"

@@ -8,8 +8,9 @@ is the declared keys, then the run name, then the run id. Two rows share a rank 
 are equal on every declared key but the run's own name and id (1, 2, 2, 4).
 
 Grouped run sets (`grouping`, the seed groups of a leaderboard) become one row per group:
-each numeric value is the mean over the group's runs (NaN if any run's is NaN), with its
-sample standard deviation and count; groups are ranked by those means. Groups with fewer
+each numeric result is the mean over the group's runs (NaN if any run's is NaN), with its
+sample standard deviation and count; groups are ranked by those means. A config value is a
+setting, not a result: the group shows the value its runs share, or their distinct values. Groups with fewer
 runs than `min_group_size` follow the ranked ones, unranked and marked.
 """
 
@@ -41,11 +42,15 @@ from reportgen.preview.view import ColumnSpec, LinePlotSpec, RunsetSpec, SortSpe
 
 @dataclass(frozen=True)
 class Stat:
-    """A group's aggregate of one value: the mean, the sample std (None below 2) and n."""
+    """A group's aggregate of one value: the mean, the sample std (None below 2) and n; or,
+    for a setting (config) or a value that is no number, the value the group's runs share,
+    and when they do not share one, `distinct`: their values (MISSING for runs without
+    one), each once, in sort order."""
 
     mean: Any
     std: float | None
     count: int
+    distinct: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -180,7 +185,28 @@ def aggregate(values: Sequence[Any]) -> Stat:
         return Stat(mean, std, len(numbers))
     if present and all(json_equal(v, present[0]) for v in present):
         return Stat(present[0], None, len(present))
-    return Stat(MISSING, None, len(present))
+    return Stat(MISSING, None, len(present), _distinct(values))
+
+
+def shared(values: Sequence[Any]) -> Stat:
+    """A setting over a group (a config key): the value every run has, else the distinct
+    values; never a mean (`epochs 2`, not `2 ± 0`)."""
+    present = [v for v in values if v is not MISSING and v is not None]
+    if present and len(present) == len(values) and all(json_equal(v, present[0]) for v in present):
+        return Stat(present[0], None, len(present))
+    return Stat(MISSING, None, len(present), _distinct(values) if present else ())
+
+
+def _distinct(values: Sequence[Any]) -> tuple[Any, ...]:
+    unique: list[Any] = []
+    for value in values:
+        value = MISSING if value is None else value
+        if value is MISSING:
+            if MISSING not in unique:
+                unique.append(MISSING)
+        elif not any(u is not MISSING and json_equal(u, value) for u in unique):
+            unique.append(value)
+    return tuple(sorted(unique, key=lambda v: sort_key(v, True)))
 
 
 def _group_rows(runset: RunsetSpec, runs: list[RunRecord], min_size: int) -> list[Row]:
@@ -193,7 +219,10 @@ def _group_rows(runset: RunsetSpec, runs: list[RunRecord], min_size: int) -> lis
     groups = []
     for keys, members in buckets.values():
         label = " · ".join(display(k) for k in keys)
-        stats = {p: aggregate([resolve(r, p) for r in members]) for p in wanted}
+        stats = {
+            p: (shared if p.startswith("config.") else aggregate)([resolve(r, p) for r in members])
+            for p in wanted
+        }
         for path, key in zip(paths, keys, strict=True):
             stats[path] = Stat(key, None, len(members))
         groups.append(Group(label, keys, tuple(members), stats))

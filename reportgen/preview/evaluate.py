@@ -18,7 +18,7 @@ from reportgen.preview import checks
 from reportgen.preview.curves import Chart, Points, charts, key_sets, points
 from reportgen.preview.engine import Ranking, Row, rank, runset_filter
 from reportgen.preview.fetch import Fetched, fetch_runs, flatten, read_paths
-from reportgen.preview.gate import GateResult, check
+from reportgen.preview.gate import GateResult, check, ref_path
 from reportgen.preview.records import from_node
 from reportgen.preview.values import MISSING, resolve
 from reportgen.preview.view import GridBlock, LinePlotSpec, RunsetSpec, ViewSpec, read_view
@@ -72,6 +72,7 @@ class Table:
     total: int | None
     complete: bool
     charts: list[Chart] = field(default_factory=list)
+    absent: frozenset[str] = frozenset()  # paths no matching run has (data checks)
 
 
 @dataclass
@@ -82,6 +83,11 @@ class Board:
     problems: list[Problem] = field(default_factory=list)
     gates: list[GateResult] = field(default_factory=list)
     requests: int = 0
+
+    def add(self, problem: Problem) -> None:
+        """A problem, once: run sets of one view (a report's) often share them."""
+        if problem not in self.problems:
+            self.problems.append(problem)
 
     @property
     def ranking(self) -> Ranking | None:
@@ -122,9 +128,14 @@ def evaluate(
     """Rank every run set of the view, draw its curves, check its data and gates."""
     view = read_view(target.spec, target.view_type)
     board = Board(target, view)
-    for runset, plots in _plots(view):
+    # Gates read the first run set: their keys are fetched and checked with its own.
+    gated = {ref_path(g.ref): g.text for g in target.gates if g.ref is not None}
+    for index, (runset, plots) in enumerate(_plots(view)):
         entity, project = runset.entity or target.entity, runset.project or target.project
-        table = _table(remote, board, runset, plots, entity, project, options, progress)
+        table = _table(
+            remote, board, runset, plots, entity, project, options, progress,
+            gated if index == 0 else {},
+        )  # fmt: skip
         board.tables.append(table)
         drawn = [row for plot in plots for row in table.ranking.drawn(plot)]
         run_ids = list(dict.fromkeys(i for row in drawn for i in row.run_ids()))
@@ -138,11 +149,13 @@ def evaluate(
             table.charts += charts(table.ranking, plot, source)
         logged = {k for h in found.values() for k in h.keys}
         keys = [k for pair in wanted for k in pair]
-        board.problems += checks.history_problems(
+        for problem in checks.history_problems(
             target.place, keys, logged, len(run_ids), strict=options.strict
-        )
-    if board.ranking is not None:
-        board.gates = [check(g, board.ranking) for g in target.gates]
+        ):
+            board.add(problem)
+    if board.tables:
+        first = board.tables[0]
+        board.gates = [check(g, first.ranking, first.absent) for g in target.gates]
     return board
 
 
@@ -155,6 +168,7 @@ def _table(
     project: str,
     options: Options,
     progress: Progress | None,
+    gated: Mapping[str, str],
 ) -> Table:
     target = board.target
     needed = max([options.rows, *(p.limit for p in plots), *(g.top for g in target.gates)])
@@ -164,21 +178,41 @@ def _table(
             now=options.now, rows=needed,
             everything=options.everything or bool(runset.grouping),
             progress=None if progress is None else lambda n, t: progress(target.key, n, t),
+            extra_paths=tuple(gated),
         )  # fmt: skip
     except ProjectNotFound:
         fetched = Fetched(runs=[], total=0, complete=True, requests=1)
+        exists = False
+    else:
+        exists = True
     board.requests += fetched.requests
-    counts = _counts(remote, board, runset, entity, project, fetched, options)
-    if counts.matched == 0 and counts.project and 0 in counts.anywhere.values():
+    ranking = rank(runset, fetched.runs, now=options.now, min_group_size=target.min_group_size)
+    shown = top_rows(ranking, None if options.everything else options.rows)
+    if not exists:
+        problem = checks.project_problem(
+            target.place, entity, project, exists=False, strict=options.strict
+        )
+        board.add(problem)
+        return Table(ranking, shown, 0, True)
+    counts = _counts(remote, board, runset, entity, project, fetched, options, tuple(gated))
+    if counts.matched == 0 and not counts.project:
+        problem = checks.project_problem(
+            target.place, entity, project, exists=True, strict=options.strict
+        )
+        board.add(problem)
+        return Table(ranking, shown, 0, True)
+    if counts.matched == 0 and 0 in counts.anywhere.values():
         _sample_keys(remote, entity, project, fetched)
         board.requests += 1
-    ranking = rank(runset, fetched.runs, now=options.now, min_group_size=target.min_group_size)
-    board.problems += checks.key_problems(
+    for problem in checks.key_problems(
         target.place, counts, fetched.config_keys, fetched.summary_keys,
         filter_text=target.filter_text, strict=options.strict,
-    )  # fmt: skip
-    shown = top_rows(ranking, None if options.everything else options.rows)
-    return Table(ranking, shown, counts.matched, fetched.complete)
+        gates={p: t for p, t in gated.items() if p not in read_paths(runset, options.now)},
+        runset=runset.name if target.kind == "report" else None,
+    ):  # fmt: skip
+        board.add(problem)
+    absent = frozenset(p for p, n in counts.within.items() if counts.matched and not n)
+    return Table(ranking, shown, counts.matched, fetched.complete, absent=absent)
 
 
 def _counts(
@@ -189,11 +223,12 @@ def _counts(
     project: str,
     fetched: Fetched,
     options: Options,
+    extra: Sequence[str] = (),
 ) -> checks.Counts:
     """What the data checks need: the keys no run read has, counted by the server (one
     request, and none when every key was seen)."""
     matched = len(fetched.runs) if fetched.total is None else fetched.total
-    paths = checks.probed(read_paths(runset, options.now))
+    paths = checks.probed([*read_paths(runset, options.now), *extra])
     unseen = [p for p in paths if all(resolve(r, p) is MISSING for r in fetched.runs)]
     if not unseen and matched:
         return checks.Counts(matched)

@@ -102,12 +102,16 @@ def fetch_runs(
     rows: int,
     everything: bool = False,
     progress: Progress | None = None,
+    extra_paths: tuple[str, ...] = (),
 ) -> Fetched:
-    """The runs the top `rows` rows need (all matching runs with `everything`)."""
+    """The runs the top `rows` rows need (all matching runs with `everything`); records
+    keep the keys the run set reads and `extra_paths` (a gate's)."""
     skipped: set[str] = set()
     requests = 0
     while True:
-        fetched = _fetch(remote, entity, project, runset, now, rows, everything, skipped, progress)
+        fetched = _fetch(
+            remote, entity, project, runset, now, rows, everything, skipped, progress, extra_paths
+        )
         fetched.requests += requests
         first = server_order(runset.sort, skipped)
         lacking = fetched.runs and resolve(fetched.runs[0], first.path) is MISSING
@@ -128,9 +132,10 @@ def _fetch(
     everything: bool,
     skipped: set[str],
     progress: Progress | None,
+    extra_paths: tuple[str, ...],
 ) -> Fetched:
     flt = runset_filter(runset, now)
-    paths = read_paths(runset, now)
+    paths = [*read_paths(runset, now), *extra_paths]
     config_keep, summary_keep = _tops(paths, "config"), _tops(paths, "summary_metrics")
     first = server_order(runset.sort, skipped)
     order = ("+" if first.ascending else "-") + first.path

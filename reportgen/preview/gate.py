@@ -1,18 +1,25 @@
 """Leaderboard gates checked against a ranking (grammar: `reportgen.spec.gates`).
 
 A metric gate reads the best row: the first ranked row (a group's mean when the
-leaderboard groups seeds); a missing or NaN value fails it. A top-N gate finds the run by
-display name or id (with seed groups: the group holding it, or the group's label) and
-holds when its rank is N or better.
+leaderboard groups seeds); a missing or NaN value there fails it (the best run did not
+report the metric, though other runs did). A top-N gate finds the run by display name or
+id (with seed groups: the group holding it, or the group's label) and holds when its rank
+is N or better.
+
+A gate is *not checked* (neither passed nor failed) when the data cannot answer it: no run
+matches the run set (RG602), or no matching run has the gate's key (`absent`; RG601, a
+typo far more often than a regression). preview ends with exit 1 then, never 3.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+from reportgen.preview.checks import spec_name
 from reportgen.preview.engine import Ranking, Row, aggregate
-from reportgen.preview.values import NUMBER, display, resolve, tier
+from reportgen.preview.values import ABSENT, NUMBER, display, resolve, tier
 from reportgen.spec.gates import Gate, holds
 from reportgen.spec.refs import Ref, Section
 
@@ -22,6 +29,12 @@ class GateResult:
     gate: Gate
     ok: bool
     reason: str
+    checked: bool = True
+
+    @property
+    def state(self) -> str:
+        """ "passed", "failed" or "not checked"."""
+        return "not checked" if not self.checked else ("passed" if self.ok else "failed")
 
 
 def ref_path(ref: Ref) -> str:
@@ -42,14 +55,23 @@ def row_value(row: Row, path: str) -> Any:
     return stat.mean
 
 
-def check(gate: Gate, ranking: Ranking) -> GateResult:
+def check(gate: Gate, ranking: Ranking, absent: Collection[str] = ()) -> GateResult:
+    """Decide a gate on a ranking; `absent`: paths no matching run has (data checks)."""
+    if not ranking.matched:
+        return GateResult(gate, False, f"{gate.text}: no run matches", checked=False)
     ranked = [row for row in ranking.rows if row.rank is not None]
     if gate.ref is not None:
+        path = ref_path(gate.ref)
+        if path in absent:
+            reason = f"{gate.text}: no matching run has {spec_name(path)}"
+            return GateResult(gate, False, reason, checked=False)
         if not ranked:
             return GateResult(gate, False, f"{gate.text}: no run is ranked")
         best = ranked[0]
-        value = row_value(best, ref_path(gate.ref))
+        value = row_value(best, path)
         shown = f"{gate.ref.name} is {display(value)} for {best.name} (rank 1)"
+        if tier(value) == ABSENT and any(tier(row_value(r, path)) != ABSENT for r in ranked):
+            shown += ", though other matching runs have it"
         if tier(value) != NUMBER:
             return GateResult(gate, False, f"{gate.text}: {shown}")
         return GateResult(

@@ -31,7 +31,7 @@ td.num{font-variant-numeric:tabular-nums}
 tr.first td{font-weight:600}tr.small td{color:#9aa0a6}
 .charts{display:flex;flex-wrap:wrap;gap:12px}.charts figure{margin:0;border:1px solid #eceef1;border-radius:6px;background:#fff}
 .charts svg{display:block;width:560px;max-width:100%;height:auto}
-.gate.ok{color:#2e7d32}.gate.failed{color:#c62828;font-weight:600}
+.gate.ok{color:#2e7d32}.gate.failed{color:#c62828;font-weight:600}.gate.unchecked{color:#a15c00;font-weight:600}
 .problem{color:#8a5a00}
 """
 
@@ -87,8 +87,8 @@ def board_html(board: Board) -> Iterator[str]:
         for table in tables:
             yield from table_html(board, table)
     for gate in board.gates:
-        state = "ok" if gate.ok else "failed"
-        yield f'<p class="gate {state}">gate {"passed" if gate.ok else "failed"}: {_e(gate.reason)}</p>'
+        state = "ok" if gate.ok else ("failed" if gate.checked else "unchecked")
+        yield f'<p class="gate {state}">gate {gate.state}: {_e(gate.reason)}</p>'
     for problem in board.problems:
         yield f'<p class="problem">{_e(problem.level.value)}: {_e(problem.message)} ({_e(problem.code)})</p>'
     yield "</section>"

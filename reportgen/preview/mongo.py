@@ -3,8 +3,10 @@
 The W&B app turns the filterV2 it stores into the mongo-style filter `api.runs(filters=...)`
 sends (REPORT.md 4.3): keys become server paths (`config.<name>`, `summary_metrics.<name>`,
 run fields by backend name), operators become `$eq $ne $lt $lte $gt $gte $in $nin`,
-the flat list is read with `and` binding tighter than `or`, disabled leaves and leaves
-without a name are dropped, and `null` with an ordering operator is dropped.
+the flat list is read with `and` binding tighter than `or`, disabled leaves, leaves
+without a name and `null` with any operator but `=` and `!=` are dropped (as the SDK's
+`QueryGenerator` drops them), and a dropped item goes with its connector, as if it were not
+in the list [infer] (so `a AND <disabled, OR> AND b` is `a AND b`; an empty group too).
 `WITHINSECONDS` has no mapping in the SDK: it becomes `{"createdAt": {"$gte": <now - N s>}}`
 (ORDER_CONTRACT). The same translation serves the server (so it filters) and the engine
 (which evaluates it with `match`), so both sides agree on what a filter means.
@@ -80,7 +82,7 @@ def _leaf(item: dict[str, Any], now: dt.datetime) -> dict[str, Any] | None:
     mongo = _OPS.get(op) if isinstance(op, str) else None
     if mongo is None:
         raise ViewError(f"unknown filter operator {op!r}")
-    if value is None and mongo in _ORDERING:
+    if value is None and mongo != "$ne":  # as the SDK's QueryGenerator drops them
         return None
     if mongo in ("$in", "$nin") and not isinstance(value, list):
         value = [value]
@@ -93,22 +95,23 @@ def _items(items: Any, now: dt.datetime, depth: int) -> dict[str, Any] | None:
         raise ViewError("filterV2 'filters' must be a list")
     if depth > MAX_DEPTH:
         raise ViewError("filter groups are nested too deeply")
-    alternatives: list[list[dict[str, Any]]] = [[]]
-    for index, item in enumerate(items):
+    alternatives: list[list[dict[str, Any]]] = []
+    for item in items:
         if not isinstance(item, dict):
             raise ViewError(f"a filterV2 item must be an object, not {item!r}")
-        connector = item.get("connector", "AND") if index else "AND"
+        connector = item.get("connector", "AND")
         if connector not in ("AND", "OR"):
             raise ViewError(f"unknown filter connector {connector!r}")
-        if connector == "OR" and alternatives[-1]:
-            alternatives.append([])
         if "filters" in item and "key" not in item:
             part = _items(item["filters"], now, depth + 1)
         else:
             part = _leaf(item, now)
-        if part is not None:
-            alternatives[-1].append(part)
-    terms = [_all(conj) for conj in alternatives if conj]
+        if part is None:  # a dropped item goes with its connector [infer]
+            continue
+        if not alternatives or connector == "OR":  # the first kept item's connector: none
+            alternatives.append([])
+        alternatives[-1].append(part)
+    terms = [_all(conj) for conj in alternatives]
     if not terms:
         return None
     return terms[0] if len(terms) == 1 else {"$or": terms}

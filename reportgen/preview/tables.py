@@ -1,8 +1,10 @@
 """Ranked tables as text: Markdown (a PR comment, a README), CSV and JSON.
 
 Every format shows the same rows in the same order with the same ranks; Markdown and the
-terminal show numbers to 6 significant digits and seed groups as `mean ± std`, CSV and
-JSON carry full precision (JSON writes NaN and infinities as the strings "NaN",
+terminal show numbers to 6 significant digits and seed groups' results as `mean ± std`
+(a config value as the value the group's runs share, else `a, b` up to three distinct
+values, else `mixed (N values)`; JSON lists them under `distinct`), CSV and JSON carry
+full precision (JSON writes NaN and infinities as the strings "NaN",
 "Infinity", "-Infinity", as JavaScript's JSON cannot hold them).
 """
 
@@ -28,10 +30,22 @@ def header(table: Table) -> list[str]:
     return ["rank", *labels]
 
 
+MAX_LISTED = 3  # distinct values a group's cell lists; more read "mixed (N values)"
+
+
+def distinct_text(values: Sequence[Any]) -> str:
+    """A group's distinct values of a setting: `1, 2` (up to three), else `mixed (N values)`."""
+    if len(values) > MAX_LISTED:
+        return f"mixed ({len(values)} values)"
+    return ", ".join(display(v) for v in values)
+
+
 def _stat_cell(row: Row, path: str | None, value: Any) -> str:
     if row.group is None or path is None or path not in row.group.stats:
         return display(value)
     stat = row.group.stats[path]
+    if stat.distinct:
+        return distinct_text(stat.distinct)
     text = display(stat.mean)
     return f"{text} ± {display(stat.std)}" if stat.std is not None else text
 
@@ -83,7 +97,8 @@ def markdown(boards: Sequence[Board]) -> str:
                 out.append("| " + " | ".join(_md(c) for c in cells(row, table)) + " |")
             out.append(f"\n{caption(board, table)}\n")
         for gate in board.gates:
-            out.append(f"- gate {'passed' if gate.ok else '**failed**'}: {_md(gate.reason)}")
+            state = gate.state if gate.ok else f"**{gate.state}**"
+            out.append(f"- gate {state}: {_md(gate.reason)}")
         if board.gates:
             out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
@@ -137,7 +152,10 @@ def csv_text(boards: Sequence[Board]) -> str:
                     rest: list[Any] = [row.group.n]
                     for c in columns:
                         stat = stats.get(c.path or "")
-                        rest += [stat.mean, stat.std] if stat else ["", ""]
+                        if stat is not None and stat.distinct:
+                            rest += [distinct_text(stat.distinct), ""]
+                        else:
+                            rest += [stat.mean, stat.std] if stat else ["", ""]
                 else:
                     rest = [row.run.id if row.run else "", *row.values[1:]]
                 writer.writerow([*first[:2], first[2], *(_csv_value(v) for v in rest)])
@@ -165,6 +183,13 @@ def to_json(boards: Sequence[Board]) -> str:
                         if c.path in row.group.stats
                     }
                     item["below_min_group_size"] = row.small
+                    mixed = {
+                        c.label: [plain(v) for v in row.group.stats[c.path].distinct]
+                        for c in columns[1:]
+                        if c.path in row.group.stats and row.group.stats[c.path].distinct
+                    }
+                    if mixed:
+                        item["distinct"] = mixed
                 item["values"] = {
                     c.label: plain(v) for c, v in zip(columns[1:], row.values[1:], strict=True)
                 }
@@ -182,7 +207,10 @@ def to_json(boards: Sequence[Board]) -> str:
             "entity": target.entity,
             "project": target.project,
             "tables": tables,
-            "gates": [{"gate": g.gate.text, "ok": g.ok, "reason": g.reason} for g in board.gates],
+            "gates": [
+                {"gate": g.gate.text, "ok": g.ok, "checked": g.checked, "reason": g.reason}
+                for g in board.gates
+            ],
             "problems": [str(p) for p in board.problems],
         })  # fmt: skip
     return json.dumps(out, indent=2, ensure_ascii=False) + "\n"

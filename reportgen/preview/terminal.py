@@ -38,5 +38,9 @@ def render(
             console.print(grid)
             console.print(caption(board, table), style="dim", markup=False)
         for gate in board.gates:
-            mark = "[green]passed[/green]" if gate.ok else "[bold red]failed[/bold red]"
+            mark = {
+                "passed": "[green]passed[/green]",
+                "failed": "[bold red]failed[/bold red]",
+                "not checked": "[bold yellow]not checked[/bold yellow]",
+            }[gate.state]
             console.print(f"  gate {mark}: {escape(gate.reason)}", markup=True, highlight=False)

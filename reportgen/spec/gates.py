@@ -8,7 +8,10 @@ Grammar (one gate per string; `gate:` in a leaderboard, or `--gate` on the comma
 
 `accuracy >= 0.95` holds when the leaderboard's first row has accuracy at least 0.95 (a
 group's mean when the leaderboard groups seeds); `"resnet50-v1" in top 3` holds when that
-run is among the first three ranks. References follow `reportgen.spec.refs`.
+run is among the first three ranks. References follow `reportgen.spec.refs`; the `ref` of a
+gate is a result, a leaderboard metric or a summary value: a run attribute (`run.name`) or
+a config key (`config.learning_rate`) is a setting, never a regression, so it is refused.
+One string is one gate: `a >= 1 and b <= 2` is two gates, written as two.
 """
 
 from __future__ import annotations
@@ -18,11 +21,12 @@ import math
 import re
 from dataclasses import dataclass
 
-from reportgen.spec.refs import Ref, RefError, parse_ref
+from reportgen.spec.refs import Ref, RefError, Section, parse_ref
 
 OPERATORS = (">=", "<=", "==", "!=", ">", "<")
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _TOP = re.compile(r"\s*in\s+top\s+(\d+)\s*$", re.IGNORECASE)
+_JOINED = re.compile(r"(?:and|or)\b|&&|\|\||[,;]", re.IGNORECASE)
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'')
 
 
@@ -59,6 +63,13 @@ def parse_gate(text: str) -> Gate:
         ref, end = parse_ref(text, start)
     except RefError as exc:
         raise GateError(exc.message, exc.offset) from None
+    if ref.section is not Section.SUMMARY and not _TOP.match(text, end):
+        what = "a run attribute" if ref.section is Section.RUN else "a config key"
+        raise GateError(
+            f"{text[start:end]} is {what}: a gate compares a leaderboard metric or a "
+            "summary value with a number",
+            start,
+        )
     i = end + len(text[end:]) - len(text[end:].lstrip())
     op = next((o for o in OPERATORS if text.startswith(o, i)), None)
     if op is None:
@@ -70,9 +81,20 @@ def parse_gate(text: str) -> Gate:
         raise GateError(f"expected one of {expected} after {str(ref)!r}, found {found}", i)
     j = i + len(op)
     j += len(text[j:]) - len(text[j:].lstrip())
-    number = _NUMBER.fullmatch(text[j:].rstrip())
+    number = _NUMBER.match(text, j)
     if number is None:
         raise GateError(f"expected a number after {op!r}", j)
+    rest = text[number.end() :].strip()
+    if rest:
+        k = number.end() + len(text[number.end() :]) - len(text[number.end() :].lstrip())
+        said = f"{rest!r} follows the number {number.group()}"
+        if _JOINED.match(rest) or any(o in rest for o in OPERATORS):
+            raise GateError(
+                f"{said}: a gate is one comparison; for more, repeat --gate "
+                "(in a spec, one gate per item of gate:)",
+                k,
+            )
+        raise GateError(f"{said}: a threshold is a plain number", k)
     value = float(number.group())
     if not math.isfinite(value):
         raise GateError("the threshold must be a finite number", j)
