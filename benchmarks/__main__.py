@@ -22,6 +22,10 @@ BENCHMARKS = {
 
 
 def main(argv: list[str]) -> int:
+    if "-h" in argv or "--help" in argv:
+        print(__doc__.strip())
+        print(f"\nBenchmarks: {', '.join(BENCHMARKS)}")
+        return 0
     names = [a for a in argv if not a.startswith("-")] or list(BENCHMARKS)
     flags = [a for a in argv if a.startswith("-")]
     unknown = [n for n in names if n not in BENCHMARKS]

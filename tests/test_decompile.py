@@ -13,7 +13,7 @@ import yaml
 from reportgen.commands.build import BuiltView, build_views
 from reportgen.compile.normalize import normalize
 from reportgen.pull.compiled import compile_document
-from reportgen.pull.decompile import LiveView, decompile
+from reportgen.pull.decompile import Decompiled, LiveView, decompile
 from reportgen.pull.emit import file_text
 from reportgen.pull.leaderboard import fit
 from reportgen.pull.names import file_names, unique
@@ -66,6 +66,44 @@ def test_leaderboard_views_fit_back_into_a_leaderboard(path: Path) -> None:
         ]
 
 
+def test_why_views_no_longer_fit_their_leaderboard_is_said_in_the_specs_words() -> None:
+    from dataclasses import replace
+
+    from reportgen.pull.leaderboard import misfit
+
+    built = [v for v in build_views([REPO / "specs" / "cifar10.yaml"], environ=ENV)]
+    ws, report = [live(v) for v in built if v.key == "cifar10"]
+    local = [decompile(ws), decompile(report)]
+
+    def edited(view: LiveView, old: str, new: str) -> Decompiled:
+        text = json.dumps(view.spec)
+        assert old in text
+        return decompile(replace(view, spec=json.loads(text.replace(old, new))))
+
+    accuracy = '"name": "accuracy"}, "ascending": '
+    both = [
+        edited(ws, accuracy + "false", accuracy + "true"),
+        edited(report, '"value": "CIFAR-10"', '"value": "CIFAR-100"'),
+    ]
+    assert fit(both) is None
+    assert misfit(both, local) == (
+        "its workspace now says metrics: accuracy max → accuracy min, "
+        'its report now says filter: config.dataset == "CIFAR-10" → config.dataset == "CIFAR-100"'
+    )
+    assert misfit([both[0], local[1]], local) == (
+        "its workspace now says metrics: accuracy max → accuracy min, its report does not"
+    )
+    unpinned = edited(report, '"name": "accuracy"}', '"name": "f1"}')
+    assert misfit([local[0], unpinned], local) == (
+        "its report now has blocks[2].panels.runsets[0].sort: summary.accuracy desc → "
+        "summary.f1 desc, which no leaderboard makes"
+    )
+    odd = decompile(replace(ws, spec={**ws.spec, "futureKey": 1, "otherKey": 2}))
+    assert misfit([odd, local[1]], local) == (
+        "W&B's workspace holds what a spec cannot say (at /futureKey and 1 more)"
+    )
+
+
 def test_a_workspace_that_is_not_a_leaderboard_stays_a_workspace() -> None:
     (view,) = build_views([REPO / "examples" / "05-every-panel.yaml"], environ=ENV)
     assert fit([decompile(live(view))]) is None
@@ -110,6 +148,58 @@ def test_urls_the_library_chokes_on(
 def test_urls_that_name_no_view(url: str) -> None:
     with pytest.raises(UrlError):
         parse_url(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "base_url", "same"),
+    [
+        ("https://wandb.ai/t/p?nw=x", "https://api.wandb.ai", True),  # app at forge.coreweave.com/wandb
+        ("https://forge.coreweave.com/wandb/t/p?nw=x", "https://api.wandb.ai", True),
+        ("https://app.wandb.ai/t/p?nw=x", "https://api.forge.coreweave.com", True),
+        ("https://qa.wandb.ai/t/p?nw=x", "https://api.wandb.ai", False),
+        ("http://localhost:8080/t/p?nw=x", "http://127.0.0.1:8080", True),
+        ("http://localhost:8081/t/p?nw=x", "http://127.0.0.1:8080", False),
+        ("https://WANDB.corp:443/base/t/p?nw=x", "http://wandb.corp", True),  # the scheme's own port
+        ("https://app.corp.io/t/p/reports/T--VmlldzoxMzcwNzMyNg", "https://api.corp.io", True),
+        ("https://wandb.ai/sandbox/p/reports/T--Vmlldzoz", "http://127.0.0.1:8080", False),
+        ("https://wandb.corp/t/p?nw=x", "https://api.wandb.ai", False),
+    ],
+)  # fmt: skip
+def test_a_url_names_the_server_it_is_on(url: str, base_url: str, same: bool) -> None:
+    from reportgen.pull.urls import same_server
+    from reportgen.remote.session import app_url
+
+    assert same_server(parse_url(url), app_url(base_url, {})) is same
+
+
+def test_a_url_of_another_server_says_where_to_point_reportgen() -> None:
+    from reportgen.commands.pull import check_servers, server
+    from reportgen.problems import ReportgenError
+
+    cloud = parse_url("https://wandb.ai/sandbox/p/reports/T--Vmlldzoz")
+    here = parse_url("http://127.0.0.1:8080/sandbox/p?nw=x")
+    sandbox = server(None, {"WANDB_BASE_URL": "http://127.0.0.1:8080/"})
+    check_servers([here], *sandbox)
+    with pytest.raises(ReportgenError) as caught:
+        check_servers([here, cloud], *sandbox)
+    assert caught.value.message == (
+        "https://wandb.ai/sandbox/p/reports/T--Vmlldzoz is on wandb.ai, but reportgen asks "
+        "http://127.0.0.1:8080 (WANDB_BASE_URL); to pull from wandb.ai, "
+        "pass --base-url https://api.wandb.ai or set WANDB_BASE_URL=https://api.wandb.ai"
+    )
+    corp = parse_url("https://wandb.corp/team/p?nw=x")
+    with pytest.raises(ReportgenError) as caught:
+        check_servers([cloud, corp], *server(None, {}))
+    assert caught.value.message == (
+        "https://wandb.corp/team/p?nw=x is on wandb.corp, but reportgen asks "
+        "https://forge.coreweave.com/wandb (W&B's cloud: no --base-url or WANDB_BASE_URL is set);"
+        " to pull from wandb.corp, pass --base-url https://wandb.corp or set "
+        "WANDB_BASE_URL=https://wandb.corp"
+    )
+    assert server("https://api.corp.io", {"WANDB_BASE_URL": "http://x"}) == (
+        "https://app.corp.io",
+        "--base-url",
+    )
 
 
 def test_file_names_stay_inside_and_apart() -> None:
@@ -178,3 +268,22 @@ def test_spec_diff_names_fields_in_the_specs_terms() -> None:
         SpecDifference("runset.sort[0]", "summary.accuracy desc", "summary.accuracy asc"),
         SpecDifference("x", MISSING, 1),
     ]
+
+
+def test_edits_made_one_by_one_keep_the_rest_and_place_new_keys_as_written() -> None:
+    from reportgen.pull.edits import applied, edits
+
+    old = {"key": "k", "title": "T", "project": "p", "settings": {"auto_panels": False}}
+    new = {"key": "k", "title": "U", "project": "p", "runset": {"sort": ["run.name asc"]}}
+    found = edits(old, new)
+    assert [(e.describe(), e.removes) for e in found] == [
+        ("title", False),
+        ("settings", True),
+        ("runset", False),
+    ]
+    title, settings, runset = found
+    assert applied(old, new, [title]) == {**old, "title": "U"}
+    assert list(applied(old, new, [runset, settings])) == ["key", "title", "project", "runset"]
+    assert applied(old, new, found) == new and old["title"] == "T"  # old is left alone
+    sort = edits({"s": ["a desc", "b asc"]}, {"s": ["a asc", "b asc"]})
+    assert [(e.path, e.value) for e in sort] == [(("s", 0), "a asc")]

@@ -7,8 +7,10 @@
   only the adoption, apply adopts the view without changing it;
 * copying a view to another project;
 * an edit made in the app (through wandb-workspaces) -> `pull --drifted` -> the spec file's
-  diff is exactly the edited line, comments intact; an edit that does not fit a leaderboard's
-  template is reported, not written.
+  diff is exactly the edited line, comments intact, also where the spec leaves out what
+  wandb-workspaces writes on save; an edit that does not fit a leaderboard's template is
+  reported by its spec path, not written;
+* a URL of another server than the one reportgen talks to is refused before any request.
 """
 
 from __future__ import annotations
@@ -283,6 +285,120 @@ def test_app_edit_pulled_back_is_a_one_line_diff(
     assert run(["plan", str(spec), "--detailed-exitcode"]) == 0
 
 
+def app_edit(url: str, change: Callable[[Any], None]) -> None:
+    """`change` made to a workspace as wandb-workspaces loads it, then saved by the library
+    (which writes its defaults: a sort by creation time, for one)."""
+    import wandb_workspaces.workspaces as ws
+
+    workspace = ws.Workspace.from_url(url)
+    change(workspace)
+    workspace.save()
+
+
+def retitle(workspace: Any) -> None:
+    workspace.name += " (edited)"
+
+
+def refilter(workspace: Any) -> None:
+    workspace.runset_settings.filters = 'Config("dataset") == "CIFAR-100"'
+
+
+def replot(workspace: Any) -> None:
+    workspace.sections[0].panels[0].y = ["loss"]
+
+
+def more_runs(workspace: Any) -> None:
+    workspace.settings.max_runs = 30
+
+
+def retitle_report(url: str) -> None:
+    import wandb_workspaces.reports.v2 as wr
+
+    report = wr.Report.from_url(url)
+    report.title += " (edited)"
+    report.save()
+
+
+SPARE = f"""\
+# yaml-language-server: $schema=../schemas/reportgen.schema.json
+# No sort, no settings, no sections: the defaults left unsaid.
+workspace:
+  key: spare
+  title: Spare
+  project: {PROJECT}
+"""
+# (spec, the app edit, the line before, the line after): each spec leaves out what W&B's
+# copy spells out (wandb-workspaces saves a sort by creation time), or says something its
+# own way; pulling the edit back changes exactly one line.
+SPARE_EDITS = {
+    "example-01-title": (
+        (REPO / "examples" / "01-minimal-workspace.yaml").read_text(),
+        lambda url: app_edit(url, retitle),
+        "  title: Image classification · overview",
+        "  title: Image classification · overview (edited)",
+    ),
+    "filter-only": (
+        SPARE + '  runset:\n    filter: config.dataset == "CIFAR-10"\n',
+        lambda url: app_edit(url, refilter),
+        '    filter: config.dataset == "CIFAR-10"',
+        '    filter: config.dataset == "CIFAR-100"',
+    ),
+    "sections-only": (
+        SPARE
+        + "  sections:\n    - name: Curves\n      panels:\n        - {type: line, x: epoch, y: accuracy}\n",
+        lambda url: app_edit(url, replot),
+        "        - {type: line, x: epoch, y: accuracy}",
+        "        - {type: line, x: epoch, y: loss}",
+    ),
+    "settings-only": (
+        SPARE + "  settings:\n    max_runs: 20\n",
+        lambda url: app_edit(url, more_runs),
+        "    max_runs: 20",
+        "    max_runs: 30",
+    ),
+    "own-spellings": (  # a bare sort key, single quotes, 1e-3: W&B's copy reads otherwise
+        SPARE
+        + "  runset:\n    sort: run.name\n"
+        + "    filter: config.dataset == 'CIFAR-10' and config.lr >= 1e-3\n"
+        + "    columns: [summary.accuracy]\n",
+        lambda url: app_edit(url, retitle),
+        "  title: Spare",
+        "  title: Spare (edited)",
+    ),
+    "report-without-sort": (
+        SPARE.replace("workspace:", "report:").replace("spare", "spare-report")
+        + '  blocks:\n    - panels:\n        runsets:\n          - filter: config.dataset == "CIFAR-10"\n'
+        + "        panels:\n          - {type: line, x: epoch, y: accuracy}\n",
+        retitle_report,
+        "  title: Spare",
+        "  title: Spare (edited)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(SPARE_EDITS))
+def test_app_edit_of_a_spec_leaving_defaults_unsaid_is_a_one_line_diff(
+    case: str, sb: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Where W&B's copy and the spec are equal once normalised, the spec keeps its own text:
+    only what the app edit changed is rewritten (issue 11's done-when, without a sort)."""
+    text, edit, before, after = SPARE_EDITS[case]
+    spec = tmp_path / "specs" / "spare.yaml"
+    spec.parent.mkdir()
+    spec.write_text(text)
+    assert run(["apply", str(spec)]) == 0
+    out = capsys.readouterr().out
+    edit(next(line.split()[-1] for line in out.splitlines() if line.startswith("created")))
+    assert run(["pull", "--drifted", str(spec.parent)]) == 0
+    assert "rewrote" in capsys.readouterr().out
+    diff = [
+        line
+        for line in difflib.unified_diff(text.splitlines(), spec.read_text().splitlines(), n=0)
+        if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    ]
+    assert diff == [f"-{before}", f"+{after}"]
+
+
 def test_leaderboard_edit_that_does_not_fit_is_reported_not_written(
     sb: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -290,12 +406,40 @@ def test_leaderboard_edit_that_does_not_fit_is_reported_not_written(
     shutil.copytree(REPO / "specs", specs)
     before = (specs / "cifar10.yaml").read_text()
     assert run(["apply", str(specs)]) == 0
-    edit_sort_direction(
-        url_in(capsys.readouterr().out, "workspace", "cifar10")
-    )  # the workspace only: its report still ranks the old way
+    url = url_in(capsys.readouterr().out, "workspace", "cifar10")
+    edit_sort_direction(url)  # the workspace only: its report still ranks the old way
     assert run(["pull", "--drifted", str(specs)]) == 1
-    out = capsys.readouterr().out
-    assert "not rewritten cifar10:" in out and "leaderboard" in out
+    assert capsys.readouterr().out.splitlines() == [
+        "not rewritten cifar10: W&B's views no longer fit the leaderboard: its workspace now "
+        "says metrics: accuracy max → accuracy min, its report does not; edit the YAML by "
+        f"hand, or pull the workspace as a plain spec: reportgen pull {url}"
+    ]
+    assert (specs / "cifar10.yaml").read_text() == before
+
+
+def add_section(workspace: Any) -> None:
+    import wandb_workspaces.reports.v2 as wr
+    import wandb_workspaces.workspaces as ws
+
+    workspace.sections.append(ws.Section(name="Mine", panels=[wr.LinePlot(x="epoch", y=["loss"])]))
+
+
+def test_leaderboard_view_no_leaderboard_makes_is_reported_by_its_spec_path(
+    sb: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    specs = tmp_path / "specs"
+    shutil.copytree(REPO / "specs", specs)
+    before = (specs / "cifar10.yaml").read_text()
+    assert run(["apply", str(specs)]) == 0
+    url = url_in(capsys.readouterr().out, "workspace", "cifar10")
+    app_edit(url, add_section)  # a leaderboard's workspace has one section of curves
+    assert run(["pull", "--key", "cifar10", str(specs)]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "not rewritten cifar10: W&B's views no longer fit the leaderboard: its workspace now "
+        "has sections: + {name: Mine, open: false, panels: [{type: line, x: epoch, y: loss}]} "
+        "as item 2, which no leaderboard makes; edit the YAML by hand, or pull the workspace "
+        f"as a plain spec: reportgen pull {url}"
+    ]
     assert (specs / "cifar10.yaml").read_text() == before
 
 
@@ -306,11 +450,24 @@ def test_output_files_are_never_overwritten_without_force(
     out = tmp_path / "out"
     args = ["pull", "--project", f"{sb.entity}/{PROJECT}", "-o", str(out)]
     assert run(args) == 0
-    (out / "cifar10.yaml").write_text("# mine\n")
+    mine, *theirs = [out / "cifar10.yaml", *(p for p in out.glob("*.yaml") if p.stem != "cifar10")]
+    assert theirs
+    for path in theirs:
+        path.unlink()
+    mine.write_text("# mine\n")
     capsys.readouterr()
     assert run(args) == 1
-    assert "--force" in capsys.readouterr().err
-    assert (out / "cifar10.yaml").read_text() == "# mine\n"
+    assert capsys.readouterr().err.endswith(
+        f": {mine} exists; pass --force to overwrite it, or choose another -o\n"
+    )
+    assert mine.read_text() == "# mine\n" and not any(p.exists() for p in theirs)
+    for path in theirs:
+        path.write_text("# theirs\n")
+    assert run(args) == 1
+    err = capsys.readouterr().err  # every file named, the last after "and"
+    assert err.endswith(" exist; pass --force to overwrite them, or choose another -o\n")
+    named = err.split(": ", 1)[1].split(" exist;")[0].replace(" and ", ", ").split(", ")
+    assert sorted(named) == sorted(map(str, [mine, *theirs]))
     assert run([*args, "--force"]) == 0
     assert (out / "cifar10.yaml").read_text().startswith(MODELINE)
 
@@ -331,6 +488,72 @@ def test_bad_urls_fail_before_any_request(sb: Sandbox, capsys: pytest.CaptureFix
     assert sb.stats()["requests"] == 0
 
 
+def test_a_url_of_another_server_is_refused_before_any_request(
+    sb: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """WANDB_BASE_URL names the sandbox, the URL W&B's cloud: the sandbox is not asked (it
+    could even hold a view of that id, and pull would silently read the wrong one)."""
+    assert run(["apply", str(REPO / "examples" / "03-report.yaml")]) == 0
+    url = url_in(capsys.readouterr().out, "report", "cifar10-weekly-report")
+    elsewhere = url.replace(sb.base_url, "https://wandb.ai")
+    assert elsewhere != url
+    sb.reset_stats()
+    assert run(["pull", elsewhere]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{elsewhere} is on wandb.ai" in err
+    assert f"reportgen asks {sb.base_url} (WANDB_BASE_URL)" in err and "--base-url" in err
+    assert sb.stats()["requests"] == 0
+    assert run(["pull", "--base-url", "https://api.wandb.ai", url]) == 1  # and the other way
+    assert f"{url} is on 127.0.0.1:" in capsys.readouterr().err
+    assert sb.stats()["requests"] == 0
+    localhost = url.replace("127.0.0.1", "localhost")  # one host, two names: pulled
+    assert run(["pull", localhost]) == 0 and "key: cifar10-weekly-report" in capsys.readouterr().out
+
+
+def test_a_self_hosted_url_without_base_url_names_the_setting(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("WANDB_BASE_URL", "WANDB_APP_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WANDB_API_KEY", "x" * 40)
+    assert run(["pull", "https://wandb.corp.example/team/proj/reports/T--Vmlldzoz"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is on wandb.corp.example" in err
+    assert "no --base-url or WANDB_BASE_URL is set" in err
+    assert "--base-url https://wandb.corp.example" in err and "no such view" not in err
+
+
+def edit_variant(sb: Sandbox, old: str, new: str) -> None:
+    """Both views of the variant cifar10-resnet50 edited alike, as the app saves them (the
+    stored spec changes, the description stays)."""
+    for view_type in ("project-view", "runs"):
+        (node,) = [v for v in views(sb, view_type) if "key=cifar10-resnet50 " in v["description"]]
+        spec = json.dumps(node["spec"]).replace(old, new)
+        variables = {"id": node["id"], "type": view_type, "spec": spec, "name": node["name"]}
+        variables.update(displayName=node["displayName"], description=node["description"])
+        assert sb.graphql(UPSERT_VIEW, variables).status == 200
+
+
+def test_variant_whose_filter_no_longer_extends_the_leaderboards_is_reported(
+    sb: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    specs = tmp_path / "specs"
+    shutil.copytree(REPO / "specs", specs)
+    before = (specs / "cifar10.yaml").read_text()
+    assert run(["apply", str(specs)]) == 0
+    out = capsys.readouterr().out
+    urls = [url_in(out, kind, "cifar10-resnet50") for kind in ("workspace", "report")]
+    edit_variant(sb, '"CIFAR-10"', '"CIFAR-100"')  # the leaderboard's part of the filter
+    assert run(["pull", "--drifted", str(specs)]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        'not rewritten cifar10-resnet50: W&B\'s filter (config.dataset == "CIFAR-100" and '
+        'config.model_architecture == "ResNet50") is no longer the leaderboard\'s filter '
+        "and-ed with the variant's own; edit the YAML by hand, or pull the workspace and "
+        f"report as plain specs: reportgen pull {' '.join(urls)}"
+    ]
+    assert (specs / "cifar10.yaml").read_text() == before
+
+
 def test_variant_edited_in_the_app_rewrites_only_its_own_filter(
     sb: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -340,12 +563,7 @@ def test_variant_edited_in_the_app_rewrites_only_its_own_filter(
     shutil.copytree(REPO / "specs", specs)
     before = (specs / "cifar10.yaml").read_text()
     assert run(["apply", str(specs)]) == 0
-    for view_type in ("project-view", "runs"):
-        (node,) = [v for v in views(sb, view_type) if "key=cifar10-resnet50 " in v["description"]]
-        spec = json.dumps(node["spec"]).replace('"ResNet50"', '"ViT"')
-        variables = {"id": node["id"], "type": view_type, "spec": spec, "name": node["name"]}
-        variables.update(displayName=node["displayName"], description=node["description"])
-        assert sb.graphql(UPSERT_VIEW, variables).status == 200
+    edit_variant(sb, '"ResNet50"', '"ViT"')
     capsys.readouterr()
     assert run(["pull", "--drifted", str(specs)]) == 0
     assert "rewrote" in capsys.readouterr().out

@@ -256,7 +256,8 @@ def pull(
         return EXIT_FAILURE if failed else EXIT_OK
     if not args and not project:
         raise click.UsageError("give W&B URLs, --project ENTITY/PROJECT, --key KEY or --drifted")
-    pulling.parse_urls(args)  # bad URLs before credentials
+    # bad URLs, and URLs of another server, before credentials
+    pulling.check_servers(pulling.parse_urls(args), *pulling.server(base_url, os.environ))
     if project:
         pulling.parse_project(project)
     session = connect(resolve_credentials(base_url))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,9 +22,9 @@ from reportgen.pull.decompile import Decompiled, DecompileError, LiveView, decom
 from reportgen.pull.emit import file_text
 from reportgen.pull.leaderboard import fit
 from reportgen.pull.names import file_names, safe_key, unique
-from reportgen.pull.urls import UrlError, ViewAddress, parse_url
+from reportgen.pull.urls import UrlError, ViewAddress, api_url_for, parse_url, same_server
 from reportgen.remote.client import RemoteView
-from reportgen.remote.session import Session
+from reportgen.remote.session import DEFAULT_BASE_URL, Session, app_url
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -53,6 +53,36 @@ def parse_urls(urls: Sequence[str]) -> list[ViewAddress]:
     return addresses
 
 
+def server(base_url: str | None, environ: Mapping[str, str]) -> tuple[str, str]:
+    """The app URL of the server reportgen would ask, and what chose it (no request made)."""
+    url = (base_url or environ.get("WANDB_BASE_URL") or DEFAULT_BASE_URL).strip().rstrip("/")
+    if base_url:
+        chosen = "--base-url"
+    elif environ.get("WANDB_BASE_URL"):
+        chosen = "WANDB_BASE_URL"
+    else:
+        chosen = "W&B's cloud: no --base-url or WANDB_BASE_URL is set"
+    if environ.get("WANDB_APP_URL"):
+        chosen += ", app URL from WANDB_APP_URL"
+    return app_url(url, environ), chosen
+
+
+def check_servers(addresses: Sequence[ViewAddress], app: str, chosen: str = "") -> None:
+    """Every URL must be on the server reportgen talks to (app URL `app`): its views are
+    looked up there, and another server's would be "no such view", or the wrong view."""
+    bad = [a for a in addresses if not same_server(a, app)]
+    if not bad:
+        return
+    where = ", ".join(f"{a.url} is on {a.host}" for a in bad)
+    by = f" ({chosen})" if chosen else ""
+    api = api_url_for(bad[0])
+    several = " (one server per pull)" if len({a.host for a in bad}) > 1 else ""
+    raise ReportgenError(
+        f"{where}, but reportgen asks {app}{by}; to pull from {bad[0].host}, "
+        f"pass --base-url {api} or set WANDB_BASE_URL={api}{several}"
+    )
+
+
 def parse_project(text: str) -> tuple[str, str]:
     entity, slash, project = text.strip().strip("/").partition("/")
     if not slash or not entity or not project or "/" in project:
@@ -69,6 +99,7 @@ def pull_views(
 ) -> Pulled:
     """Decompile what the URLs name, or (`project`) every view and report of a project."""
     addresses = parse_urls(urls)
+    check_servers(addresses, session.app_url)
     scopes: list[tuple[str, str, str]] = [(a.entity, a.project, a.view_type) for a in addresses]
     if project is not None:
         entity, name = parse_project(project)
@@ -176,9 +207,12 @@ def write_pulled(pulled: Pulled, output: Path, *, force: bool = False) -> list[P
     planned = targets(pulled, output)
     existing = [str(path) for path, _ in planned if path.exists()]
     if existing and not force:
-        raise ReportgenError(
-            f"{', '.join(existing)} exist(s); pass --force to overwrite, or choose another -o"
-        )
+        if len(existing) == 1:
+            said = f"{existing[0]} exists; pass --force to overwrite it"
+        else:
+            names = f"{', '.join(existing[:-1])} and {existing[-1]}"
+            said = f"{names} exist; pass --force to overwrite them"
+        raise ReportgenError(f"{said}, or choose another -o")
     written: list[Path] = []
     try:
         for path, parts in planned:

@@ -16,6 +16,7 @@ from typing import Any
 from reportgen.pull import residue as rs
 from reportgen.pull.compiled import DocumentProblems, compile_document
 from reportgen.pull.decompile import Decompiled, identity
+from reportgen.pull.describe import describe
 from reportgen.pull.refs import ref_text
 from reportgen.spec.checks import split_sort_key
 from reportgen.spec.refs import RefError, Section
@@ -145,3 +146,34 @@ def _curves(name: str, panels: list[dict[str, Any]]) -> dict[str, Any] | None:
     if "smoothing" in panels[0]:
         curves["smoothing"] = panels[0]["smoothing"]
     return curves
+
+
+def misfit(live: Sequence[Decompiled], local: Sequence[Decompiled]) -> str:
+    """Why a leaderboard's live views no longer make one leaderboard, in the spec's words.
+
+    `live` are W&B's views decompiled, `local` the views the spec compiles to, decompiled
+    alike, in the same order. Said: what W&B holds that no spec can say; else a view that
+    no leaderboard makes (by the spec path that changed in it); else, when each view is a
+    leaderboard of its own, what each now says that the spec does not.
+    """
+    for part in live:
+        if part.unrepresented:
+            more = len(part.unrepresented) - 1
+            also = f" and {more} more" if more else ""
+            pointer = part.unrepresented[0].pointer
+            return f"W&B's {part.kind} holds what a spec cannot say (at {pointer}{also})"
+    said: list[str] = []
+    for part, mine in zip(live, local, strict=True):
+        if fit([part]) is None:
+            change = describe(mine.body, part.body)
+            if change:
+                return f"its {part.kind} now has {change[0]}, which no leaderboard makes"
+            return f"its {part.kind} is no longer one a leaderboard makes"
+        board, own = fit([part]), fit([mine])
+        if board is not None and own is not None:
+            change = describe(own.body, board.body)
+            said += [f"its {part.kind} now says {change[0]}"] if change else []
+    if said and len(said) < len(live):
+        others = [p.kind for p in live if not any(f" {p.kind} " in s for s in said)]
+        said.append(f"its {' and '.join(others)} {'does' if len(others) == 1 else 'do'} not")
+    return ", ".join(said) or "its workspace and report no longer say the same"

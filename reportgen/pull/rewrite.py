@@ -29,13 +29,22 @@ _STYLES = ((2, 4, 2), (2, 2, 0), (4, 4, 2), (4, 6, 4), (4, 4, 0), (2, 4, 0), (3,
 class Rewriter:
     """One spec file, loaded for round-trip edits."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, style: tuple[int, int, int] | None = None) -> None:
         self.text = text
         self.yaml = YAML()
         self.yaml.preserve_quotes = True
         self.yaml.width = 4096
         self.docs = list(self.yaml.load_all(text))
-        self.base = self._closest_style()
+        self.style = style or _STYLES[0]
+        if style is None:
+            self.base = self._closest_style()
+        else:
+            self.yaml.indent(mapping=style[0], sequence=style[1], offset=style[2])
+            self.base = self._dump()
+
+    def again(self) -> Rewriter:
+        """The original file loaded afresh, for another edit (its style already known)."""
+        return Rewriter(self.text, self.style)
 
     def _closest_style(self) -> str:
         """Dump with the indentation that reproduces the most lines of the original."""
@@ -45,11 +54,13 @@ class Rewriter:
             self.yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
             dumped = self._dump()
             if dumped == self.text:
+                self.style = (mapping, sequence, offset)
                 return dumped
             score = difflib.SequenceMatcher(a=lines, b=dumped.splitlines(), autojunk=False).ratio()
             if score > best_score:
                 best, best_score, style = dumped, score, (mapping, sequence, offset)
         self.yaml.indent(mapping=style[0], sequence=style[1], offset=style[2])
+        self.style = style
         return best
 
     def _dump(self) -> str:
