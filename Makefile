@@ -27,10 +27,12 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest
 
-# The black-box suite of README's "Assumptions about W&B": against the W&B that WANDB_API_KEY
-# (WANDB_BASE_URL, WANDB_ENTITY) names when the key is set, else against two sandboxes it
-# starts itself (one per upsert mode). `make test` runs it too, always against sandboxes.
-REPORTGEN_CONFORMANCE ?= $(if $(WANDB_API_KEY),wandb,sandbox)
+# The black-box suite of README's "Assumptions about W&B". `auto`: against the W&B that
+# WANDB_API_KEY (WANDB_BASE_URL, WANDB_ENTITY) names when the key is set and WANDB_BASE_URL
+# is not a reportgen sandbox, else against two sandboxes it starts itself (one per upsert
+# mode); the run's header says which. REPORTGEN_CONFORMANCE=wandb (or sandbox) forces one.
+# `make test` runs it too, always against sandboxes.
+REPORTGEN_CONFORMANCE ?= auto
 conformance: $(STAMP)
 	REPORTGEN_CONFORMANCE=$(REPORTGEN_CONFORMANCE) $(BIN)/pytest tests/conformance -v -p no:cacheprovider
 

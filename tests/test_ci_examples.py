@@ -101,6 +101,29 @@ def stub_state(path: Path) -> dict[str, Any]:
     return data
 
 
+def people_comment(state: Path, author: dict[str, Any], bodies: list[str]) -> list[int]:
+    """Comments (GitHub) or notes (GitLab) a person wrote on the pull or merge request before
+    the pipeline ran; the pipeline must neither edit them nor take one for its own."""
+    data = {"comments": [], "ids": 100}
+    for number, body in enumerate(bodies, start=1):
+        author_field = "user" if "login" in author else "author"
+        data["comments"].append({"id": number, "issue": PR, "body": body, author_field: author})
+    state.write_text(json.dumps(data))
+    return list(range(1, len(bodies) + 1))
+
+
+# A reviewer quotes an earlier plan in a comment of their own: it starts with the marker too.
+QUOTED_PLAN = f"{PLAN_MARKER}\n> (quoting the bot) 1 to update\n\nWhy does the order change?"
+
+
+def bots_only(comments: list[dict[str, Any]], people: list[int]) -> list[dict[str, Any]]:
+    """The comments the pipeline wrote, after checking the people's are untouched."""
+    theirs = [c for c in comments if c["id"] in people]
+    assert [c["body"] for c in theirs] == [QUOTED_PLAN, "LGTM"]
+    assert all("edits" not in c for c in theirs)
+    return [c for c in comments if c["id"] not in people]
+
+
 def runner_env(sb: Sandbox, tmp_path: Path) -> tuple[dict[str, str], Path]:
     """The runner's environment: wandb's folders, but no W&B credentials, server or entity:
     those must come from the pipeline (its secrets and variables)."""
@@ -189,12 +212,17 @@ def test_github_actions_pull_request_push_and_schedule(
     assert plan_is_clean(sb, use_sandbox, main)
 
     # A pull request swaps the order of the metrics: one comment, in the spec's terms, with
-    # the rank moves; a status says there are changes to apply on merge.
+    # the rank moves; a status says there are changes to apply on merge. A reviewer's
+    # comment that quotes an older plan (so starts with the marker) is not the bot's: the
+    # bot writes its own and leaves theirs alone (editing it would be refused: HTTP 403).
+    octocat = {"login": "octocat", "type": "User"}
+    people = people_comment(state, octocat, [QUOTED_PLAN, "LGTM"])
     pr = checkout(tmp_path / "pr")
     edit(pr, "metrics: [accuracy max, loss min]", "metrics: [loss min, accuracy max]")
     review = run_github(plan_yml, "pull_request", github("pull_request", sb), pr, env)
     assert set(codes(review).values()) == {None, 0}, [s.stderr for s in review.ran]
-    (comment,) = stub_state(state)["comments"]
+    (comment,) = bots_only(stub_state(state)["comments"], people)
+    assert comment["user"] == {"login": "github-actions[bot]", "type": "Bot"}
     body = comment["body"]
     assert comment["issue"] == PR and body.startswith(PLAN_MARKER) and size(body) <= COMMENT_LIMIT
     assert "- `metrics: order accuracy max, loss min → loss min, accuracy max`" in body
@@ -213,8 +241,8 @@ def test_github_actions_pull_request_push_and_schedule(
     # The next push to the pull request edits the same comment.
     edit(pr, "tiebreak: [run.name asc]", "tiebreak: [summary.f1 desc, run.name asc]")
     again = run_github(plan_yml, "pull_request", github("pull_request", sb), pr, env)
-    assert set(codes(again).values()) == {None, 0}
-    (comment,) = stub_state(state)["comments"]
+    assert set(codes(again).values()) == {None, 0}, [s.stderr for s in again.ran]
+    (comment,) = bots_only(stub_state(state)["comments"], people)
     assert comment["edits"] == 1
     assert "- `tiebreak: + summary.f1 desc before run.name`" in comment["body"]
     assert plan_is_clean(sb, use_sandbox, main)  # a plan writes nothing
@@ -237,7 +265,7 @@ def test_github_actions_pull_request_push_and_schedule(
     run_github(apply_yml, "schedule", github("schedule", sb), main, env)
     data = stub_state(state)
     assert len(data["issues"]) == 1
-    assert [c["issue"] for c in data["comments"]] == [PR, issue["number"]]
+    assert [c["issue"] for c in bots_only(data["comments"], people)] == [PR, issue["number"]]
 
 
 def gitlab(source: str, sb: Sandbox, cwd: Path) -> dict[str, str]:
@@ -276,19 +304,23 @@ def test_gitlab_ci_merge_request_push_and_schedule(
     workspace = url_of(push["apply"].stdout, "workspace", "cifar10")
     assert plan_is_clean(sb, use_sandbox, main)
 
+    # As on GitHub: a reviewer's note that starts with the marker is not the pipeline's.
+    people = people_comment(state, {"id": 7, "username": "alice"}, [QUOTED_PLAN, "LGTM"])
     mr = checkout(tmp_path / "mr")
     edit(mr, "metrics: [accuracy max, loss min]", "metrics: [loss min, accuracy max]")
     review = run_gitlab(GITLAB, gitlab("merge_request_event", sb, mr), mr, env)
     assert list(review) == ["plan"]
     assert review["plan"].code == 2 and review["plan"].allowed_failure, review["plan"].stderr
-    (note,) = stub_state(state)["comments"]
+    (note,) = bots_only(stub_state(state)["comments"], people)
+    assert note["author"]["username"] == "project_42_bot_5f3a"
     assert note["issue"] == PR and note["body"].startswith(PLAN_MARKER)
     assert "- `metrics: order accuracy max, loss min → loss min, accuracy max`" in note["body"]
     assert f"**New #1: {RESNET}** (was {VIT})" in note["body"]
 
     edit(mr, "tiebreak: [run.name asc]", "tiebreak: [summary.f1 desc, run.name asc]")
-    run_gitlab(GITLAB, gitlab("merge_request_event", sb, mr), mr, env)
-    (note,) = stub_state(state)["comments"]
+    again = run_gitlab(GITLAB, gitlab("merge_request_event", sb, mr), mr, env)
+    assert again["plan"].code == 2, again["plan"].stderr
+    (note,) = bots_only(stub_state(state)["comments"], people)
     assert note["edits"] == 1 and "tiebreak: + summary.f1 desc before run.name" in note["body"]
 
     edit_in_the_app(sb, use_sandbox, workspace)

@@ -15,10 +15,10 @@ import re
 import yaml
 
 from reportgen.problems import Problem
+from reportgen.spec.indents import KEY, Hint, Layout, body
 from reportgen.spec.positions import LineMap
 
 PREFIX = "YAML syntax error: "
-_KEY = re.compile(r"""(?:- +)*(?P<key>[^\s#'"\[\]{},:-][^:#]*?|"[^"]*"|'[^']*'):(?:\s|$)""")
 _UNUSUAL_BREAKS = re.compile("[\u2028\u2029]")
 
 
@@ -86,8 +86,9 @@ class _Explainer:
         self.start = exc.context_mark
         self.lines = linemap.yaml_lines
         self.linemap = linemap
+        self.layout = Layout(self.lines, linemap)
 
-    def explain(self) -> tuple[tuple[int, int], str] | None:
+    def explain(self) -> Hint | None:
         if self.mark is None:
             return None
         here = (self.mark.line, self.mark.column)
@@ -101,11 +102,12 @@ class _Explainer:
                 "with spaces"
             )
         if self.problem.startswith("found character that cannot start any token") and char:
-            return here, f"{char!r} cannot start a value: put the value in quotes"
+            what = "key" if self._starts_key(*here) else "value"
+            return here, f"{char!r} cannot start a {what}: put the {what} in quotes"
         if "while scanning a quoted scalar" in self.context and self.start is not None:
             return here, self._unclosed_quote(self.start.line, self.start.column)
         if self.problem == "could not find expected ':'" and self.start is not None:
-            return self._missing_colon(self.start.line)
+            return self.layout.missing_colon(self.start.line)
         if self.problem == "mapping values are not allowed in this context":
             return self._colon(here)
         if self.problem == "did not find expected key":
@@ -113,11 +115,7 @@ class _Explainer:
         if self.problem == "did not find expected node content" and char == "-":
             return here, "a '- ' list inside '{...}' or '[...]': write that list as [a, b]"
         if self.problem == "did not find expected '-' indicator" and self.start is not None:
-            begin = self._pos(self.start.line, self.start.column)
-            return here, (
-                f"this line is in the column of the list that starts at {begin} but is not an"
-                " item of it: start it with '- ', or indent it to continue the item above"
-            )
+            return self.layout.not_an_item(here, self.start.line, self.start.column)
         closing = re.match(r"did not find expected ',' or '([\]}])'", self.problem)
         if closing and self.start is not None:
             opening = "[" if closing.group(1) == "]" else "{"
@@ -132,6 +130,10 @@ class _Explainer:
         text = self.lines[line] if line < len(self.lines) else ""
         return text[col] if col < len(text) else ""
 
+    def _starts_key(self, line: int, col: int) -> bool:
+        text = self.lines[line]
+        return body(text) == col and re.search(r":(?:\s|$)", text[col:]) is not None
+
     def _pos(self, line: int, col: int) -> str:
         shown_line, shown_col = self.linemap.editor(line, col)
         return f"line {shown_line}, column {shown_col}"
@@ -143,84 +145,34 @@ class _Explainer:
             f"add the closing {quote!r}"
         )
 
-    def _missing_colon(self, line: int) -> tuple[tuple[int, int], str]:
-        text = self.lines[line]
-        indent = len(text) - len(text.lstrip(" "))
-        content = text.strip()
-        key, _, rest = content.partition(" ")
-        fix = f"{key}: {rest.strip()}" if rest.strip() else f"{key}:"
-        return (line, indent), f"{content!r} has no ':' after its key: write {fix!r}"
-
-    def _previous(self, line: int) -> int | None:
-        """The nearest line above with content (not blank, not only a comment)."""
-        for i in range(line - 1, -1, -1):
-            stripped = self.lines[i].strip()
-            if stripped and not stripped.startswith("#"):
-                return i
-        return None
-
-    def _colon(self, here: tuple[int, int]) -> tuple[tuple[int, int], str] | None:
+    def _not_a_key(self, here: tuple[int, int]) -> Hint | None:
         line, col = here
-        text = self.lines[line]
-        head = _KEY.match(text.lstrip(" "))
-        if head is not None and len(text) - len(text.lstrip(" ")) + head.end() <= col:
-            value = text[len(text) - len(text.lstrip(" ")) + head.end() :].strip()
-            key = head.group("key")
-            return here, (
-                f"a ': ' inside a value: put the value in quotes, e.g. {key}: {_quoted(value)}"
-            )
-        above = self._previous(line)
-        if above is None:
-            return None
-        previous = self.lines[above]
-        indent = len(previous) - len(previous.lstrip(" "))
-        found = _KEY.match(previous.lstrip(" "))
-        if found is None:
-            return self._missing_colon(above)
-        own = _KEY.match(text.lstrip(" "))
-        value = previous[indent + found.end() :].split(" #")[0].strip()
-        deeper = len(text) - len(text.lstrip(" ")) > indent
-        if own is not None and deeper and value:
-            key, parent = own.group("key"), found.group("key")
-            return here, (
-                f"{key!r} is indented more than {parent!r} above it (line "
-                f"{self.linemap.editor(above, 0)[0]}), which already has a value: give "
-                f"{key!r} the same indentation as {parent!r}"
-            )
-        return None
-
-    def _not_a_key(self, here: tuple[int, int]) -> tuple[tuple[int, int], str] | None:
-        line, col = here
-        above = self._previous(line)
-        if self._char(line, col) == "-" and above is not None:
-            previous = self.lines[above]
-            dash = len(previous) - len(previous.lstrip(" "))
-            if previous.lstrip(" ").startswith("-") and dash != col:
-                _, shown = self.linemap.editor(line, col)
-                _, other = self.linemap.editor(above, dash)
-                return here, (
-                    f"this list item's '-' is in column {shown}, the item above it "
-                    f"(line {self.linemap.editor(above, 0)[0]}) in column {other}: "
-                    "line up the '-' of every item in a list"
-                )
+        if self._char(line, col) == "-":
+            item = self.layout.misplaced_item(here)
+            if item is None and self.start is not None:
+                item = self.layout.item_among_keys(here, self.start.line, self.start.column)
+            if item is not None:
+                return item
         quote = self._open_quote(self.start.line if self.start else 0, line)
         if quote is not None:
             return here, (
                 f"the string opened with {self._char(*quote)!r} at {self._pos(*quote)} is not "
                 "closed on its line, so YAML read on to the next one: close it"
             )
-        if above is not None and self.start is not None and col > self.start.column:
-            key = _KEY.match(self.lines[above].lstrip(" "))
-            if key is not None:
-                indent = len(self.lines[above]) - len(self.lines[above].lstrip(" "))
-                _, shown = self.linemap.editor(line, col)
-                _, other = self.linemap.editor(above, indent)
-                return here, (
-                    f"this line starts in column {shown}, but the key above it "
-                    f"({key.group('key')!r}) is in column {other}: keys of one mapping "
-                    "start in the same column"
-                )
+        if self.start is not None and col > self.start.column:
+            return self.layout.misplaced_key(here)
         return None
+
+    def _colon(self, here: tuple[int, int]) -> Hint | None:
+        line, col = here
+        text = self.lines[line]
+        own = KEY.match(text, len(text) - len(text.lstrip(" ")))
+        if own is not None and own.end() <= col:
+            value, key = text[own.end() :].strip(), own.group("key")
+            return here, (
+                f"a ': ' inside a value: put the value in quotes, e.g. {key}: {_quoted(value)}"
+            )
+        return self.layout.continued(here)
 
     def _open_quote(self, first: int, last: int) -> tuple[int, int] | None:
         """A value that opens a quote and does not close it on its line, between two lines."""

@@ -17,11 +17,17 @@ import json
 import os
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 PINNED = re.compile(r"^reportgen @ git\+https://\S+@[0-9a-f]{40}$")
+# Who a token acts as. A workflow's GITHUB_TOKEN (an installation token, `ghs_...`) comments
+# as github-actions[bot]; a GitLab project access token as its project's bot user. Comments
+# by anyone else (a person) are put into the state file by the tests.
+GITHUB_TOKEN_USER = {"login": "github-actions[bot]", "type": "Bot"}
+GITLAB_TOKEN_USER = {"id": 4242, "username": "project_42_bot_5f3a"}
 
 
 def fail(message: str) -> int:
@@ -73,6 +79,8 @@ def gh(args: list[str], state: State) -> int:
             path = arg
         else:
             return fail(f"gh api: unexpected argument {arg!r}")
+    if not os.environ["GH_TOKEN"].startswith("ghs_"):
+        return fail("gh: only a workflow's GITHUB_TOKEN (ghs_...) is stubbed")
     repo = os.environ["GITHUB_REPOSITORY"]
     state.data["calls"].append({"tool": "gh", "method": method, "path": path, "fields": fields})
     route = urlsplit(path)
@@ -85,9 +93,14 @@ def gh(args: list[str], state: State) -> int:
         result = [c for c in state.data["comments"] if c["issue"] == int(tail[1])]
     elif method == "POST" and tail[:1] == ["issues"] and len(tail) == 3 and tail[2] == "comments":
         result = {"id": state.next_id(), "issue": int(tail[1]), "body": fields["body"]}
+        result["user"] = GITHUB_TOKEN_USER
         state.data["comments"].append(result)
     elif method == "PATCH" and tail[:2] == ["issues", "comments"] and len(tail) == 3:
         (result,) = [c for c in state.data["comments"] if c["id"] == int(tail[2])]
+        if result["user"] != GITHUB_TOKEN_USER:  # GitHub: only the author may edit
+            state.save()
+            sys.stderr.write("gh: Resource not accessible by integration (HTTP 403)\n")
+            return 1
         result["body"] = fields["body"]
         result["edits"] = result.get("edits", 0) + 1
     elif method == "POST" and tail[:1] == ["statuses"] and len(tail) == 2:
@@ -113,11 +126,28 @@ def gh(args: list[str], state: State) -> int:
     return 0
 
 
+SELECT = re.compile(r"\.\[\] \| select\((?P<test>.*)\) \| \.id")
+TESTS: dict[re.Pattern[str], Callable[[dict[str, Any], str], bool]] = {  # joined by `and`
+    re.compile(r'\(?\.body \| startswith\("(.*)"\)\)?'): lambda c, v: c["body"].startswith(v),
+    re.compile(r'\.user\.login == "(.*)"'): lambda c, v: c["user"]["login"] == v,
+}
+
+
+def _test(part: str, comment: dict[str, Any]) -> bool:
+    for pattern, test in TESTS.items():
+        found = pattern.fullmatch(part)
+        if found:
+            return test(comment, found[1])
+    raise SystemExit(fail(f"jq test {part!r} is not one the examples use"))
+
+
 def jq_filter(jq: str, result: Any) -> str:
-    """The two filters the workflows use."""
-    found = re.fullmatch(r'\.\[\] \| select\(\.body \| startswith\("(.*)"\)\) \| \.id', jq)
+    """The filters the workflows use: comment ids by a select() of the tests above, and the
+    first issue's number."""
+    found = SELECT.fullmatch(jq)
     if found:
-        return "".join(f"{c['id']}\n" for c in result if c["body"].startswith(found[1]))
+        ids = [c["id"] for c in result if all(_test(p, c) for p in found["test"].split(" and "))]
+        return "".join(f"{i}\n" for i in ids)
     if jq == ".[0].number // empty":
         return f"{result[0]['number']}\n" if result else ""
     raise SystemExit(fail(f"jq filter {jq!r} is not one the examples use"))
@@ -150,6 +180,11 @@ def curl(args: list[str], state: State) -> int:
         method = "POST"
     if not headers.get("PRIVATE-TOKEN"):
         return fail("curl: no PRIVATE-TOKEN header")
+    if method == "GET" and url == os.environ["CI_API_V4_URL"] + "/user":
+        state.data["calls"].append({"tool": "curl", "method": method, "path": "/user"})
+        state.save()
+        sys.stdout.write(json.dumps(GITLAB_TOKEN_USER) + "\n")
+        return 0
     base = os.environ["CI_API_V4_URL"] + f"/projects/{os.environ['CI_PROJECT_ID']}/"
     if not url.startswith(base):
         return fail(f"curl {url}: not this project's API")
@@ -163,9 +198,14 @@ def curl(args: list[str], state: State) -> int:
             result = notes
         elif method == "POST" and len(tail) == 3:
             result = {"id": state.next_id(), "issue": int(tail[1]), "body": data["body"]}
+            result["author"] = GITLAB_TOKEN_USER
             state.data["comments"].append(result)
         elif method == "PUT" and len(tail) == 4:
             (result,) = [n for n in notes if n["id"] == int(tail[3])]
+            if result["author"] != GITLAB_TOKEN_USER:  # not the author, not a maintainer
+                state.save()
+                sys.stderr.write("curl: (22) The requested URL returned error: 403\n")
+                return 22
             result["body"] = data["body"]
             result["edits"] = result.get("edits", 0) + 1
         else:

@@ -2,7 +2,8 @@
 
 The process (and its wandb-core) is killed with SIGKILL, as the OOM killer or a preempted
 machine does. W&B documents "on the order of about five minutes" without a heartbeat; a
-sandbox the suite starts waits a few seconds. One test per assumption (README).
+sandbox the suite starts waits a few seconds. On a sandbox with a longer or unknown window
+(see conftest) both tests skip at once, saying why. One test per assumption (README).
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ def state(target: Target, run_id: str) -> str:
 
 
 def wait_for(target: Target, run_id: str, wanted: str) -> str:
+    assert target.crash_wait is not None
     deadline = time.monotonic() + target.crash_wait
     seen = state(target, run_id)
     while seen != wanted and time.monotonic() < deadline:
@@ -83,6 +85,8 @@ def wait_for(target: Target, run_id: str, wanted: str) -> str:
 @pytest.fixture(scope="module")
 def crashed(target: Target) -> Crashed:
     """A run killed after logging (its wandb-core follows its parent)."""
+    if target.crash_wait is None:  # a server whose crash window is long or unknown
+        pytest.skip(target.crash_skip)
     with logging_run(target, "killed") as (process, run_id):
         try:
             assert state(target, run_id) == "running"
@@ -94,7 +98,7 @@ def crashed(target: Target) -> Crashed:
 def test_run_without_heartbeat_reads_crashed(crashed: Crashed) -> None:
     seen = wait_for(crashed.target, crashed.run_id, "crashed")
     assert seen == "crashed", (
-        f"a killed run still reads {seen!r} after {crashed.target.crash_wait:.0f} s"
+        f"a killed run still reads {seen!r} after {crashed.target.crash_wait or 0:.0f} s"
     )
 
 
