@@ -8,9 +8,8 @@ is the JSON `build` writes, so preview also shows what compile made of the spec.
 
 from __future__ import annotations
 
-import fnmatch
-
 import datetime as dt
+import fnmatch
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
