@@ -14,7 +14,6 @@ what `--help` ends with.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 from collections.abc import Mapping
@@ -23,6 +22,7 @@ from typing import Any
 
 import click
 
+from reportgen.commands.files import write_atomically
 from reportgen.problems import ReportgenError
 
 # Exit codes, one table for every command (README)
@@ -211,14 +211,9 @@ def named_like_format(command: str, path: str, what: str) -> None:
 
 def write_output(path: str, text: str) -> None:
     """Write a command's output to a file, whole or not at all."""
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
+        write_atomically(Path(path), text)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
         raise ReportgenError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 

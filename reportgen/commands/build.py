@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reportgen.commands.files import write_atomically
 from reportgen.compile.normalize import canonical_json, normalize
 from reportgen.compile.passthrough import PassthroughError, apply_patches, patches
 from reportgen.problems import Problem, ReportgenError
@@ -149,7 +150,7 @@ def write_build(views: Sequence[BuiltView], out: Path) -> list[Path]:
         written: list[Path] = []
         for built in views:
             target = out / output_name(built)
-            _atomic_write(target, canonical_json(built.document()))
+            write_atomically(target, canonical_json(built.document()))
             written.append(target)
         keep = {p.name for p in written}
         for stale in out.iterdir():
@@ -170,13 +171,3 @@ def _is_build(path: Path) -> bool:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return False
     return isinstance(document, dict) and set(document) == set(DOCUMENT_FIELDS)
-
-
-def _atomic_write(target: Path, text: str) -> None:
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

@@ -9,13 +9,13 @@ overwriting a file unless forced. Rewriting existing spec files with the live st
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from reportgen.commands.apply import fetch_listings
+from reportgen.commands.files import write_atomically
 from reportgen.compile.viewspec import REPORT_TYPE, WORKSPACE_TYPE
 from reportgen.problems import ReportgenError
 from reportgen.pull.decompile import Decompiled, DecompileError, LiveView, decompile, slug
@@ -217,18 +217,8 @@ def write_pulled(pulled: Pulled, output: Path, *, force: bool = False) -> list[P
     try:
         for path, parts in planned:
             path.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write(path, file_text(parts, path))
+            write_atomically(path, file_text(parts, path))
             written.append(path)
     except OSError as exc:
         raise ReportgenError(f"cannot write {exc.filename or output}: {exc.strerror}") from None
     return written
-
-
-def _atomic_write(target: Path, text: str) -> None:
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from reportgen.commands.build import build_views
+from reportgen.commands.files import write_atomically
 from reportgen.commands.plan import Change, Plan
 from reportgen.compile.filterv2 import to_v2
 from reportgen.compile.normalize import normalize
@@ -218,7 +219,7 @@ def _rewrite_file(
             )
         return
     if text != original:
-        _atomic_write(path, text)
+        write_atomically(path, text)
     result.rewritten[str(path)] = done
 
 
@@ -346,13 +347,3 @@ def _checks(
         for v in views
     }
     return got.keys() == expected.keys() and all(same(got[k], expected[k]) for k in got)
-
-
-def _atomic_write(target: Path, text: str) -> None:
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
