@@ -2,7 +2,8 @@
 
     from benchmarks.harness import compare, measure, run_process, verdict
 
-* `run_process(argv)`: one child process; its wall time and peak resident memory (wait4).
+* `run_process(argv)`: one child process; its wall time and peak resident memory (wait4, in
+  a small launcher: see LAUNCHER).
 * `measure({"ours": argv, "peer": argv}, runs=5)`: the commands interleaved run by run
   (ours, peer, ours, peer, ...) after one unmeasured warm-up each, so that a busy machine
   slows both alike; returns each command's `Series`.
@@ -21,7 +22,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,23 +85,65 @@ def tool(name: str) -> str:
     return str(path)
 
 
-def run_process(
-    argv: Sequence[str], env: Mapping[str, str] | None = None, *, check: bool = True
-) -> Run:
-    """Run one child process; its wall time and peak resident memory (wait4's rusage)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(list(argv), stdout=out, stderr=err, cwd=REPO, env=child_env(env))
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
+# A child's ru_maxrss counts the memory of the process that started it (Linux records the old
+# address space's high-water mark at exec, and a forked or vforked child's is its parent's):
+# started from a benchmark holding a sandbox, a 20 MiB command would read as the benchmark's
+# size. So each child is started by this small launcher, and its figures are the launcher's
+# wait4 of it; its wall time is taken there too, around fork and wait.
+LAUNCHER = """
+import os, sys, time
+report, argv = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(argv[0], argv)
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+seconds = time.perf_counter() - start
+with open(report, "w") as f:
+    f.write(f"{seconds!r} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+"""
+
+
+@dataclass(frozen=True)
+class Finished:
+    """One child process: its exit code, wall time, peak resident memory and output."""
+
+    returncode: int
+    seconds: float
+    peak_mib: float
+    stdout: str
+    stderr: str
+
+
+def launch(argv: Sequence[str], env: Mapping[str, str], cwd: Path = REPO) -> Finished:
+    """Run one child through the launcher; its own wall time and peak memory."""
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+    ):
+        report = Path(tmp) / "report"
+        launcher = [sys.executable, "-S", "-c", LAUNCHER, str(report), *argv]
+        subprocess.run(launcher, stdout=out, stderr=err, cwd=cwd, env=dict(env), check=False)
+        seconds, maxrss, code = report.read_text().split()
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
-    if check and proc.returncode != 0:
-        raise SystemExit(f"{' '.join(argv[:3])}... exited {proc.returncode}:\n{stderr}")
     scale = MIB if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, else KiB
-    return Run(seconds, usage.ru_maxrss * scale / MIB, stdout)
+    return Finished(int(code), float(seconds), int(maxrss) * scale / MIB, stdout, stderr)
+
+
+def run_process(
+    argv: Sequence[str], env: Mapping[str, str] | None = None, *, check: bool = True
+) -> Run:
+    """Run one child process; its wall time and peak resident memory."""
+    done = launch(argv, child_env(env))
+    if check and done.returncode != 0:
+        raise SystemExit(f"{' '.join(argv[:3])}... exited {done.returncode}:\n{done.stderr}")
+    return Run(done.seconds, done.peak_mib, done.stdout)
 
 
 def measure(

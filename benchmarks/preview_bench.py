@@ -19,14 +19,14 @@ Targets (issue 10): (a) at most 3 s and at most 5 requests beyond the constant; 
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import tempfile
 import textwrap
 import time
 from pathlib import Path
 from typing import Any
+
+from benchmarks.harness import launch
 
 RUNS = 100_000
 PROJECT = "preview-bench"
@@ -66,25 +66,20 @@ print(len(rows))
 
 
 def _measure(argv: list[str], env: dict[str, str], sb: Any) -> dict[str, Any]:
-    """Wall time, peak RSS (MB) and sandbox requests of one process."""
+    """Wall time, peak RSS (MiB) and sandbox requests of one process."""
     sb.reset_stats()
-    start = time.perf_counter()
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    out, err = process.stdout.read(), process.stderr.read()  # type: ignore[union-attr]
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise RuntimeError(f"{argv[:4]} failed ({process.returncode}): {err.decode()[-2000:]}")
+    done = launch(argv, env)
+    if done.returncode != 0:
+        raise RuntimeError(f"{argv[:4]} failed ({done.returncode}): {done.stderr[-2000:]}")
     ops = dict(sb.stats()["operations"])
     viewer = ops.pop("Viewer", 0)
     return {
-        "seconds": elapsed,
-        "peak_mb": usage.ru_maxrss / 1024,
+        "seconds": done.seconds,
+        "peak_mb": done.peak_mib,
         "requests": sum(ops.values()),
         "viewer": viewer,
         "ops": ops,
-        "out": out.decode(),
+        "out": done.stdout,
     }
 
 
@@ -129,7 +124,7 @@ def _report(r: dict[str, dict[str, Any]], rows: int, runs: int) -> None:
     }
     for key, label in labels.items():
         m = r[key]
-        print(f"{label:<52} {m['seconds']:>7.2f}s {m['peak_mb']:>6.0f}MB {m['requests']:>9}")
+        print(f"{label:<52} {m['seconds']:>7.2f}s {m['peak_mb']:>5.0f}MiB {m['requests']:>9}")
     print(f"\n(a) requests beyond the constant Viewer: {r['a']['ops']}")
     print(f"ratio top 20: SDK / preview = {r['c']['seconds'] / r['a']['seconds']:.1f}x time, "
           f"{r['c']['requests'] / max(1, r['a']['requests']):.1f}x requests")  # fmt: skip

@@ -7,12 +7,15 @@ new view, as a proxy or a W&B that does not upsert by name would), and through b
 apply's transports: reportgen's own (`http`, which never sends a create twice) and
 wandb-core's (`wandb`, which sends a request again by itself when its answer is lost).
 Racers are threads, each with its own signed-in session (half of them through each
-transport), released together by a barrier; the server is real HTTP.
+transport), released together by a barrier; the server is real HTTP. One test races
+`reportgen apply` processes, as separate machines would.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +26,7 @@ import pytest
 from reportgen.commands.apply import Options, Outcome, apply
 from reportgen.commands.declare import Declarations, declare_views
 from reportgen.remote.identity import parse_marker, view_url
-from reportgen.remote.session import Credentials, Session, connect
+from reportgen.remote.session import Credentials, Session, app_url, connect
 from reportgen.sandbox import UPSERT_INSERT, VIEW_UPSERT_MODES, Sandbox
 from reportgen.sandbox.faults import Fault
 
@@ -268,3 +271,49 @@ def test_plan_shows_copies_an_older_apply_left_and_apply_deletes_them(
         assert run(["plan", str(tmp_path), "--detailed-exitcode"]) == 0
         kept = listed(sb, "older-copies", sb.base_url)
         assert all(len(urls) == 1 and urls[0] in first for urls in kept.values()), kept
+
+
+
+PROCESS_RACERS = 4
+PROCESS_REPETITIONS = 3
+KEPT = ("created", "updated", "restored", "unchanged")
+
+
+def test_racing_apply_processes_leave_one_view_per_key_and_type(
+    server: Sandbox, spec_dir: Path
+) -> None:
+    """The race as users run it: `reportgen apply` in separate processes (as from separate
+    machines, half through each transport), started together. A second of latency on each
+    listing holds every racer between listing the empty project and creating, so that all
+    of them create; each one's listing after its creates finds the copies, and every racer
+    reports the same, oldest copy."""
+    copies_removed = 0
+    app = app_url(server.base_url, {})
+    try:
+        for rep in range(PROCESS_REPETITIONS):
+            project = f"race-processes-{rep}"
+            env = server.subprocess_env({**os.environ, "RACE_PROJECT": project})
+            server.set_faults(Fault("latency", op="ProjectWorkspaceViews", seconds=1.0))
+            racers = [
+                subprocess.Popen(
+                    [sys.executable, "-m", "reportgen", "apply", str(spec_dir)],
+                    env={**env, "REPORTGEN_TRANSPORT": TRANSPORTS[i % 2]},
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+                for i in range(PROCESS_RACERS)
+            ]
+            results = [(p.wait(timeout=240), *p.communicate()) for p in racers]
+            server.clear_faults()
+            assert [code for code, _, _ in results] == [0] * PROCESS_RACERS, results
+            survivors = assert_one_each(server, project, KEYS, app)
+            for _, out, err in results:
+                lines = [line.split() for line in out.splitlines()]
+                reported = {words[3] for words in lines if words and words[0] in KEPT}
+                assert reported == set(survivors.values()), (out, err)
+                copies_removed += out.count("extra cop")
+    finally:
+        server.clear_faults()
+    if server.settings()["view_upsert"] == UPSERT_INSERT:
+        assert copies_removed > 0  # the racers did make copies, and they were removed
