@@ -23,11 +23,12 @@ from reportgen.sandbox import Sandbox
 REPO = Path(__file__).resolve().parents[1]
 PROJECT = "image-classification-leaderboard"
 UseSandbox = Callable[[Sandbox], None]
-# A plan in a process of its own; afterwards, whether wandb-workspaces was ever imported.
+# A plan in a process of its own; afterwards, whether wandb-workspaces, and wandb itself,
+# were ever imported.
 PLAN = (
     "import sys; from reportgen.cli import run; "
     "code = run(['plan', sys.argv[1], '--detailed-exitcode']); "
-    "print(code, 'wandb_workspaces.workspaces' in sys.modules)"
+    "print(code, 'wandb_workspaces.workspaces' in sys.modules, 'wandb' in sys.modules)"
 )
 
 
@@ -76,12 +77,12 @@ def test_a_plan_with_nothing_to_change_compiles_nothing(sb: Sandbox, specs: Path
         marker = parse_marker(view["description"])
         assert marker is not None and marker.source and re.fullmatch("[0-9a-f]{16}", marker.source)
     sb.reset_stats()
-    assert plan_process(specs) == "0 False"
+    assert plan_process(specs) == "0 False False"  # nor wandb: no wandb-core started
     assert sb.stats()["operations"] == {"Viewer": 1, "ProjectWorkspaceViews": 2}
 
     spec = specs / "cifar10.yaml"
     spec.write_text(spec.read_text().replace("top: 5", "top: 4"))
-    assert plan_process(specs) == "2 True"  # the changed leaderboard was compiled
+    assert plan_process(specs) == "2 True True"  # the changed leaderboard was compiled
 
 
 def test_markers_without_a_source_digest_still_work(sb: Sandbox, specs: Path) -> None:
@@ -186,7 +187,7 @@ def test_a_report_is_made_from_the_leaderboards_it_places(
     (specs / "a-notes.yaml").write_text(NOTES)
     (specs / "z-board.yaml").write_text(BOARD)
     assert run(["apply", str(specs)]) == 0
-    assert plan_process(specs) == "0 False"
+    assert plan_process(specs) == "0 False False"  # nor wandb: no wandb-core started
 
     (specs / "z-board.yaml").write_text(BOARD.replace("top: 5", "top: 3"))
     capsys.readouterr()
@@ -195,4 +196,4 @@ def test_a_report_is_made_from_the_leaderboards_it_places(
     updated = sorted(line.split()[3] for line in out.splitlines() if line.startswith("~ update"))
     assert updated == ["placed-board", "placed-notes"]
     assert run(["apply", str(specs)]) == 0
-    assert plan_process(specs) == "0 False"
+    assert plan_process(specs) == "0 False False"  # nor wandb: no wandb-core started
