@@ -273,7 +273,6 @@ def test_plan_shows_copies_an_older_apply_left_and_apply_deletes_them(
         assert all(len(urls) == 1 and urls[0] in first for urls in kept.values()), kept
 
 
-
 PROCESS_RACERS = 4
 PROCESS_REPETITIONS = 3
 KEPT = ("created", "updated", "restored", "unchanged")
