@@ -103,7 +103,7 @@ def test_markers_without_a_source_digest_still_work(sb: Sandbox, specs: Path) ->
         }
         assert not sb.graphql(UPSERT_VIEW, variables).json.get("errors")
     assert all(parse_marker(v["description"]).source is None for v in stored(sb))  # type: ignore[union-attr]
-    assert plan_process(specs) == "0 True"
+    assert plan_process(specs) == "0 True True"
     sb.reset_stats()
     assert run(["apply", str(specs)]) == 0
     assert sb.stats()["writes"] == 0
@@ -141,10 +141,10 @@ def test_what_pull_adds_is_part_of_the_source_digest(
     assert "@ adopt" in capsys.readouterr().out
     assert run(["apply", str(spec)]) == 0
     assert "adopted" in capsys.readouterr().out
-    assert plan_process(spec) == "0 False"
+    assert plan_process(spec) == "0 False False"
 
     spec.write_text(spec.read_text().replace("searchQuery: acc", "searchQuery: loss"))
-    assert plan_process(spec) == "2 True"
+    assert plan_process(spec) == "2 True True"
     assert run(["plan", str(spec), "--detailed-exitcode", "-v"]) == 2  # -v: the JSON diff
     out = capsys.readouterr().out
     assert "~ update" in out and "+        searchQuery: loss" in out
@@ -154,7 +154,7 @@ def test_what_pull_adds_is_part_of_the_source_digest(
     assert json.loads(view["spec"])["section"]["panelBankConfig"]["settings"]["searchQuery"] == (
         "loss"
     )
-    assert plan_process(spec) == "0 False"
+    assert plan_process(spec) == "0 False False"
 
 
 BOARD = """\
