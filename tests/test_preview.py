@@ -67,6 +67,8 @@ def test_seed_ranks_vit_first_and_the_resnet_variant_shows_only_resnet(
     ]
     variant = _table_rows(out, "CIFAR-10 leaderboard · ResNet50")
     assert [r[:4] for r in variant] == [["1", RESNET, "0.948", "0.216"]]
+    # Off a terminal (a pipe, a file), no line ends in rich's padding.
+    assert [line for line in out.splitlines() if line.endswith(" ")] == []
 
 
 def test_csv_prints_the_same_ranking(seeded: Sandbox, capsys: Capture) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from typing import IO
 
@@ -17,8 +18,11 @@ def render(
     from rich.markup import escape
     from rich.table import Table
 
+    # Off a terminal, rich's padding would end every line in spaces: drawn into a buffer
+    # instead, and written with each line's trailing spaces cut.
+    drawn = stream if color else io.StringIO()
     console = Console(
-        file=stream, force_terminal=color, no_color=not color, width=width or (None if color else 120),
+        file=drawn, force_terminal=color, no_color=not color, width=width or (None if color else 120),
         highlight=False, soft_wrap=False,
     )  # fmt: skip
     for board in boards:
@@ -44,3 +48,5 @@ def render(
                 "not checked": "[bold yellow]not checked[/bold yellow]",
             }[gate.state]
             console.print(f"  gate {mark}: {escape(gate.reason)}", markup=True, highlight=False)
+    if isinstance(drawn, io.StringIO):
+        stream.write("".join(line.rstrip(" ") + "\n" for line in drawn.getvalue().splitlines()))
