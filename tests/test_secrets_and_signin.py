@@ -225,3 +225,7 @@ def test_reaching_goes_where_wandb_would_connect(monkeypatch: pytest.MonkeyPatch
     assert endpoint("http://127.0.0.1:8765")[:2] == ("127.0.0.1", 8765)
     monkeypatch.setenv("NO_PROXY", "wandb.example.com")
     assert endpoint("https://wandb.example.com:8443")[:2] == ("wandb.example.com", 8443)
+    # WANDB_HTTPS_PROXY, which the transport sends requests through, is where reaching goes.
+    wandb_proxy = {"WANDB_HTTPS_PROXY": "http://wandb-proxy.corp:8080"}
+    assert endpoint("https://wandb.example.com:8443", wandb_proxy)[:2] == ("wandb-proxy.corp", 8080)
+    assert endpoint("http://127.0.0.1:8765", wandb_proxy)[:2] == ("127.0.0.1", 8765)

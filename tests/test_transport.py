@@ -156,6 +156,22 @@ def test_the_key_never_reaches_an_error(server: tuple[str, type[_Scripted]]) -> 
     assert KEY not in caught.value.message and token not in caught.value.message
 
 
+@pytest.mark.parametrize("offset", [280, 286, 299])
+def test_a_key_cut_short_with_the_servers_text_is_still_redacted(
+    server: tuple[str, type[_Scripted]], offset: int
+) -> None:
+    """Server text is cut to 300 characters after the key is redacted, not before: a key
+    astride the cut would no longer be recognised, and its first characters would show."""
+    from reportgen.remote.secrets import register_secret
+
+    register_secret(KEY)
+    url, handler = server
+    handler.script.append((500, {"Content-Type": "text/plain"}, ("x" * offset + KEY).encode()))
+    with pytest.raises(RemoteError) as caught:
+        HttpTransport(url, KEY, {})("query Q { x }", {})
+    assert KEY[:6] not in caught.value.message, caught.value.message
+
+
 @pytest.mark.parametrize(
     "url",
     [

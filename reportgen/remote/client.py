@@ -13,6 +13,7 @@ server's Retry-After, then surfaces as `RemoteError`.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import random
 import threading
@@ -81,6 +82,17 @@ query GetDefaultEntity { viewer { id entity } }
 """
 
 PAGE_SIZE = 100
+
+
+RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is this machine (no proxy ever leads there, as in wandb-core)."""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class RemoteError(ReportgenError):

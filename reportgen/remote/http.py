@@ -30,10 +30,9 @@ from typing import Any
 from urllib.parse import urlparse
 
 from reportgen import __version__
-from reportgen.remote.client import RemoteError
+from reportgen.remote.client import RETRYABLE_STATUS, RemoteError, is_loopback
 from reportgen.remote.secrets import redact
 
-RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 DEFAULT_TIMEOUT = 20.0  # seconds, wandb's default for WANDB_HTTP_TIMEOUT
 
 
@@ -67,7 +66,7 @@ class HttpTransport:
             for scheme, name in (("http", "WANDB_HTTP_PROXY"), ("https", "WANDB_HTTPS_PROXY"))
             if (value := env.get(name))
         }
-        if _loopback(urlparse(base_url).hostname or ""):
+        if is_loopback(urlparse(base_url).hostname or ""):
             # As wandb-core (Go's ProxyFromEnvironment): loopback never goes through a proxy.
             self._proxies = {"http": None, "https": None}
         self._verify: bool | str = _verify(env)
@@ -120,12 +119,11 @@ def _result(response: Any) -> Mapping[str, Any]:
     if status == 200 and errors:
         raise RemoteError(redact(_graphql_errors(errors)))
     text = _graphql_errors(errors) if errors else _body_text(response)
-    error = RemoteError(
+    raise RemoteError(
         redact(f"{text} (HTTP {status})" if text else f"HTTP {status}"),
         retryable=status in RETRYABLE_STATUS,
+        retry_after=_retry_after(response.headers.get("Retry-After")),
     )
-    error.retry_after = _retry_after(response.headers.get("Retry-After"))
-    raise error
 
 
 def _graphql_errors(errors: Any) -> str:
@@ -142,8 +140,10 @@ def _graphql_errors(errors: Any) -> str:
 
 
 def _body_text(response: Any) -> str:
+    """The server's text, redacted before it is cut short: a key cut in two would not be
+    recognised any more."""
     text = str(getattr(response, "text", "") or "").strip()
-    return " ".join(text.split())[:300]
+    return " ".join(redact(text).split())[:300]
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -184,13 +184,4 @@ def _reason(exc: BaseException) -> str:
         return "timed out"
     if "refused" in text.lower():
         return "connection refused"
-    return redact(text[:200]) or name
-
-
-def _loopback(host: str) -> bool:
-    import ipaddress
-
-    try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return redact(text)[:200] or name

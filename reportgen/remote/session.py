@@ -8,7 +8,6 @@ including the sandbox for trying reportgen without an account.
 
 from __future__ import annotations
 
-import ipaddress
 import netrc
 import os
 import socket
@@ -21,11 +20,16 @@ from typing import Any
 from urllib.parse import urlparse
 
 from reportgen.problems import ReportgenError
-from reportgen.remote.client import Remote, RemoteError, RetryPolicy
+from reportgen.remote.client import (
+    RETRYABLE_STATUS,
+    Remote,
+    RemoteError,
+    RetryPolicy,
+    is_loopback,
+)
 from reportgen.remote.secrets import redact, register_secret
 
 DEFAULT_BASE_URL = "https://api.wandb.ai"
-RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
 REACH_BUDGET = 5.0  # seconds to reach the server before saying it cannot be reached
 # Seconds signing in waits for the server's answer, unless WANDB_HTTP_TIMEOUT says otherwise;
 # an answer that does not come is not waited for again.
@@ -110,7 +114,7 @@ def connect(
     (`uses_wandb_client`).
     """
     env = os.environ if environ is None else environ
-    reach(credentials.base_url, policy or RetryPolicy())
+    reach(credentials.base_url, policy or RetryPolicy(), environ=env)
     if uses_wandb_client(credentials.base_url, env):
         return _connect_wandb(credentials, policy or RetryPolicy())
     from reportgen.remote.http import HttpTransport, NoAnswer
@@ -232,10 +236,15 @@ def _sign_in(credentials: Credentials, policy: RetryPolicy) -> Any:
             raise ReportgenError(f"cannot reach {url}: {_first_line(exc)}") from None
 
 
-def reach(url: str, policy: RetryPolicy, budget: float = REACH_BUDGET) -> None:
+def reach(
+    url: str,
+    policy: RetryPolicy,
+    budget: float = REACH_BUDGET,
+    environ: Mapping[str, str] | None = None,
+) -> None:
     """Open (and close) a TCP connection to the server, or to the proxy that leads to it,
     retrying by `policy` for at most `budget` seconds; raise "cannot reach <url>"."""
-    host, port, via = endpoint(url)
+    host, port, via = endpoint(url, os.environ if environ is None else environ)
     deadline = time.monotonic() + budget
     delays = policy.delays()
     while True:
@@ -250,26 +259,23 @@ def reach(url: str, policy: RetryPolicy, budget: float = REACH_BUDGET) -> None:
             policy.sleep(delay)
 
 
-def endpoint(url: str) -> tuple[str, int, str]:
+def endpoint(url: str, environ: Mapping[str, str] | None = None) -> tuple[str, int, str]:
     """(host, port, note) a connection to `url` goes to: its own, or its proxy's as wandb
-    would use it (HTTP(S)_PROXY, NO_PROXY)."""
+    would use it (WANDB_HTTP(S)_PROXY, as the transport sends it; else HTTP(S)_PROXY and
+    NO_PROXY)."""
+    env = os.environ if environ is None else environ
     parsed = urlparse(url)
     host = parsed.hostname or ""
-    proxy = urllib.request.getproxies().get(parsed.scheme)
+    wandb_proxy = env.get(f"WANDB_{parsed.scheme.upper()}_PROXY")
+    proxy = wandb_proxy or urllib.request.getproxies().get(parsed.scheme)
     # wandb-core (Go's ProxyFromEnvironment) never sends loopback traffic to a proxy.
-    if proxy and not _loopback(host) and not urllib.request.proxy_bypass(host):
+    bypass = not wandb_proxy and urllib.request.proxy_bypass(host)
+    if proxy and not is_loopback(host) and not bypass:
         through = urlparse(proxy if "://" in proxy else f"http://{proxy}")
         if through.hostname:
             default = 443 if through.scheme == "https" else 80
             return through.hostname, through.port or default, f" (through the proxy {proxy})"
     return host, parsed.port or (443 if parsed.scheme == "https" else 80), ""
-
-
-def _loopback(host: str) -> bool:
-    try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _why(exc: OSError) -> str:
@@ -283,7 +289,7 @@ def _why(exc: OSError) -> str:
 
 
 def _hint(host: str) -> str:
-    if _loopback(host):
+    if is_loopback(host):
         return " (is `reportgen sandbox` running? It prints the WANDB_BASE_URL to use)"
     return " (check WANDB_BASE_URL or --base-url, and the network)"
 
