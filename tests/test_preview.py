@@ -71,6 +71,17 @@ def test_seed_ranks_vit_first_and_the_resnet_variant_shows_only_resnet(
     assert [line for line in out.splitlines() if line.endswith(" ")] == []
 
 
+def test_on_a_terminal_each_table_is_drawn_once(
+    seeded: Sandbox, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With colour (a terminal), rich draws straight to the output: once, not again."""
+    monkeypatch.setattr("reportgen.cli.online.color", lambda stream: True)
+    assert run(["preview", str(SPECS)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b[" in out  # drawn in colour
+    assert out.count("matching runs") == 2  # two tables: the leaderboard and its variant
+
+
 def test_csv_prints_the_same_ranking(seeded: Sandbox, capsys: Capture) -> None:
     assert run(["preview", str(SPECS), "--format", "csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))

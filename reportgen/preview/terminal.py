@@ -20,9 +20,9 @@ def render(
 
     # Off a terminal, rich's padding would end every line in spaces: drawn into a buffer
     # instead, and written with each line's trailing spaces cut.
-    drawn = stream if color else io.StringIO()
+    buffer = None if color else io.StringIO()
     console = Console(
-        file=drawn, force_terminal=color, no_color=not color, width=width or (None if color else 120),
+        file=stream if buffer is None else buffer, force_terminal=color, no_color=not color, width=width or (None if color else 120),
         highlight=False, soft_wrap=False,
     )  # fmt: skip
     for board in boards:
@@ -48,5 +48,5 @@ def render(
                 "not checked": "[bold yellow]not checked[/bold yellow]",
             }[gate.state]
             console.print(f"  gate {mark}: {escape(gate.reason)}", markup=True, highlight=False)
-    if isinstance(drawn, io.StringIO):
-        stream.write("".join(line.rstrip(" ") + "\n" for line in drawn.getvalue().splitlines()))
+    if buffer is not None:
+        stream.write("".join(line.rstrip(" ") + "\n" for line in buffer.getvalue().splitlines()))
