@@ -35,8 +35,8 @@ from wandb_workspaces.reports.v2 import internal as report_internal
 from wandb_workspaces.workspaces import internal as workspace_internal
 
 from reportgen.commands.build import BuiltView, build_views, output_name
-from reportgen.compile.normalize import id_translation, normalize
-from reportgen.compile.viewspec import REPORT_TYPE, WORKSPACE_TYPE, report_spec, workspace_spec
+from reportgen.compile.normalize import REPORT_TYPE, WORKSPACE_TYPE, id_translation, normalize
+from reportgen.compile.viewspec import report_spec, workspace_spec
 from reportgen.sandbox import Sandbox
 from reportgen.spec.files import iter_spec_files
 

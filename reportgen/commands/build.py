@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reportgen.commands.files import write_atomically
-from reportgen.compile.normalize import canonical_json, normalize
+from reportgen.compile.normalize import REPORT_TYPE, WORKSPACE_TYPE, canonical_json, normalize
 from reportgen.compile.passthrough import PassthroughError, apply_patches, patches
 from reportgen.problems import Problem, ReportgenError
 from reportgen.spec import model as m
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
     from reportgen.compile.viewspec import ProjectIds
 
 BUILD_SUFFIXES = (".workspace.json", ".report.json")
-WORKSPACE_TYPE = "project-view"  # the W&B view types (`compile.viewspec`, without its imports)
-REPORT_TYPE = "runs"
 
 
 @dataclass

@@ -19,9 +19,10 @@ from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reportgen.commands.build import REPORT_TYPE, WORKSPACE_TYPE, BuiltView, compile_one
+from reportgen.commands.build import BuiltView, compile_one
 from reportgen.commands.validate import validate_paths
 from reportgen.compile import leaderboard
+from reportgen.compile.normalize import REPORT_TYPE, WORKSPACE_TYPE
 from reportgen.problems import Problem, ReportgenError, strictly
 from reportgen.remote.identity import digest, source_digest
 from reportgen.spec import model as m

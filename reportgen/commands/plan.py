@@ -28,9 +28,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from reportgen.commands.build import REPORT_TYPE, WORKSPACE_TYPE, BuiltView
+from reportgen.commands.build import BuiltView
 from reportgen.commands.declare import Declared
-from reportgen.compile.normalize import normalize
+from reportgen.compile.normalize import REPORT_TYPE, WORKSPACE_TYPE, normalize
 from reportgen.problems import ReportgenError
 from reportgen.remote.client import RemoteView
 from reportgen.remote.duplicates import Copies, copies_of, split
@@ -187,7 +187,7 @@ def make_plan(
             deletes.extend(_extra_deletes(copies, declared.key, scope, app_url))
         if remote is not None:
             change.remote = remote
-            change.url = _url(app_url, remote)
+            change.url = remote_url(app_url, remote)
             marker = parse_marker(remote.description)
             if unchanged(marker, declared.digest, _remote_doc(remote)):
                 change.action = "unchanged"
@@ -195,7 +195,7 @@ def make_plan(
         adopted_view = None if remote else _adopted(by_id, scope, declared.adopt)
         if adopted_view is not None:
             change.remote = adopted_view
-            change.url = _url(app_url, adopted_view)
+            change.url = remote_url(app_url, adopted_view)
             change.action = "adopt"
             adopted.add(adopted_view.id)
         to_compile.append((declared, change))
@@ -292,7 +292,8 @@ def _remote_doc(remote: RemoteView) -> dict[str, Any]:
     )
 
 
-def _url(app_url: str, remote: RemoteView) -> str:
+def remote_url(app_url: str, remote: RemoteView) -> str:
+    """The app URL of a view as W&B lists it."""
     return view_url(
         app_url,
         remote.entity,
@@ -314,13 +315,13 @@ def _delete(remote: RemoteView, key: str, scope: Scope, app_url: str) -> Change:
         title=remote.display_name,
         remote=remote,
         remote_doc=_remote_doc(remote),
-        url=_url(app_url, remote),
+        url=remote_url(app_url, remote),
     )
 
 
 def _extra_deletes(copies: Copies, key: str, scope: Scope, app_url: str) -> list[Change]:
     """Deletes of the extra copies of a declared view: apply keeps the oldest."""
-    kept = _url(app_url, copies.keep)
+    kept = remote_url(app_url, copies.keep)
     deletes = []
     for extra in copies.extra:
         change = _delete(extra, key, scope, app_url)
@@ -358,7 +359,7 @@ def _copies(
                 continue
             if copies.foreign:
                 everyone = copies.all
-                urls = " and ".join(_url(app_url, v) for v in everyone)
+                urls = " and ".join(remote_url(app_url, v) for v in everyone)
                 raise ReportgenError(
                     f"key {key!r} is on {len(everyone)} W&B views in {scope[0]}/{scope[1]}: "
                     f"{urls}; delete the extra one in the W&B app (or remove the 'managed by "

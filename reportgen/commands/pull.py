@@ -16,7 +16,7 @@ from pathlib import Path
 
 from reportgen.commands.apply import fetch_listings
 from reportgen.commands.files import write_atomically
-from reportgen.compile.viewspec import REPORT_TYPE, WORKSPACE_TYPE
+from reportgen.compile.normalize import REPORT_TYPE, WORKSPACE_TYPE
 from reportgen.problems import ReportgenError
 from reportgen.pull.decompile import Decompiled, DecompileError, LiveView, decompile, slug
 from reportgen.pull.emit import file_text

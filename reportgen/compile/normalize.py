@@ -71,8 +71,9 @@ from reportgen.compile.normalize_filters import MAX_DEPTH as _MAX_DEPTH
 from reportgen.compile.normalize_filters import dicts as _dicts
 from reportgen.compile.normalize_filters import normalize_filters
 
-WORKSPACE_VIEW_TYPE = "project-view"
-REPORT_VIEW_TYPES = frozenset({"runs", "runs/draft"})
+WORKSPACE_TYPE = "project-view"  # the W&B view types, here without wandb-workspaces' imports
+REPORT_TYPE = "runs"
+REPORT_VIEW_TYPES = frozenset({REPORT_TYPE, "runs/draft"})
 
 _JSON = dict[str, Any]
 _CUSTOM_PANEL = "__custom_panel__:"
@@ -152,7 +153,7 @@ def _canonical(spec: Any, view_type: str, found: dict[str, str]) -> dict[str, An
     if not isinstance(data, dict):
         return cast("dict[str, Any]", data)
     section = data.get("section")
-    if view_type == WORKSPACE_VIEW_TYPE and isinstance(section, dict):
+    if view_type == WORKSPACE_TYPE and isinstance(section, dict):
         _normalize_bank(section, "", found)
         runsets = _normalize_runsets(section, "", found, workspace=True)
         colors = section.get("customRunColors")

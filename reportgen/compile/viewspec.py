@@ -18,8 +18,7 @@ import wandb_workspaces.reports.v2 as wr
 import wandb_workspaces.workspaces as ws
 from wandb_workspaces.reports.v2 import internal as report_internal
 
-WORKSPACE_TYPE = "project-view"
-REPORT_TYPE = "runs"
+from reportgen.compile.normalize import REPORT_TYPE, WORKSPACE_TYPE
 
 ProjectIds = Callable[[str, str], "str | None"]
 

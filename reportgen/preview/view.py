@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from reportgen.compile.normalize import WORKSPACE_TYPE
 from reportgen.preview.mongo import ViewError, server_path
 
-WORKSPACE_TYPE = "project-view"
 LINE_PLOT = "Run History Line Plot"
 IDENTITY_PATHS = frozenset({"displayName", "name"})
 DEFAULT_MAX_RUNS = 10  # W&B's line plots draw the first 10 runs unless told otherwise [infer]

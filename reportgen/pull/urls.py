@@ -12,7 +12,7 @@ import binascii
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from reportgen.compile.viewspec import REPORT_TYPE, WORKSPACE_TYPE
+from reportgen.compile.normalize import REPORT_TYPE, WORKSPACE_TYPE
 from reportgen.remote.session import FORGE_HOSTS
 
 _WORKSPACE_TAILS = ("workspace", "table", "overview")
