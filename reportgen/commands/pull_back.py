@@ -24,12 +24,12 @@ from typing import Any
 
 from reportgen.commands.build import build_views
 from reportgen.commands.files import write_atomically
-from reportgen.commands.plan import Change, Plan
+from reportgen.commands.plan import Change, Plan, local_document
+from reportgen.commands.review import declared_view, live_view
 from reportgen.compile.filterv2 import to_v2
-from reportgen.compile.normalize import normalize
-from reportgen.compile.viewspec import WORKSPACE_TYPE
+from reportgen.compile.normalize import WORKSPACE_TYPE, normalize
 from reportgen.problems import ReportgenError
-from reportgen.pull.decompile import Decompiled, DecompileError, LiveView, decompile
+from reportgen.pull.decompile import Decompiled, DecompileError, decompile
 from reportgen.pull.edits import Edit, applied, edits
 from reportgen.pull.leaderboard import fit, misfit
 from reportgen.pull.refs import filter_text
@@ -95,29 +95,19 @@ def pull_back(
     return result
 
 
-def _live(change: Change) -> LiveView:
-    assert change.remote is not None and change.built is not None
-    live = LiveView.of(change.remote)
-    # wandb-workspaces blanks a workspace's description when it saves one (REPORT.md 1.2):
-    # a blank description without our marker is the library's, not an edit.
-    if live.kind == "workspace" and not change.remote.description.strip():
-        live = LiveView(**{**live.__dict__, "description": change.built.view.description})
-    return live
-
-
 def _expected(change: Change) -> dict[str, Any]:
-    live = _live(change)
+    live = live_view(change)
     return view_document(live.title, live.description, normalize(live.spec, live.view_type))
 
 
 def _decompiled(key: str, changes: list[Change], kind: str) -> Decompiled:
     changes = sorted(changes, key=lambda c: c.view_type != WORKSPACE_TYPE)
-    parts = [decompile(_live(c), key) for c in changes]
+    parts = [decompile(live_view(c), key) for c in changes]
     if kind != "leaderboard":
         return parts[0]
     board = fit(parts)
     if board is None:
-        local = [decompile(_compiled(c), key) for c in changes]
+        local = [decompile(declared_view(c), key) for c in changes]
         raise DecompileError(
             f"W&B's views no longer fit the leaderboard: {misfit(parts, local)}; "
             + _by_hand(changes)
@@ -125,21 +115,11 @@ def _decompiled(key: str, changes: list[Change], kind: str) -> Decompiled:
     return board
 
 
-def _compiled(change: Change) -> LiveView:
-    """The view the spec compiles to, as decompile reads a view."""
-    built = change.built
-    assert built is not None
-    view = built.view
-    return LiveView(built.view_type, built.spec(), view.title, view.entity, view.project)
-
-
 def _by_hand(changes: list[Change]) -> str:
     """What to do instead: edit the YAML, or pull the edited views as specs of their own."""
     edited = [c for c in changes if c.action == "drifted" and c.url]
     edited = edited or [c for c in changes if c.url]
-    kinds = dict.fromkeys(
-        "workspace" if c.view_type == WORKSPACE_TYPE else "report" for c in edited
-    )
+    kinds = dict.fromkeys(c.kind for c in edited)
     if not kinds:
         return "edit the YAML by hand"
     urls = " ".join(str(c.url) for c in edited)
@@ -340,10 +320,5 @@ def _checks(
             views = build_views([candidate], environ=environ)
         except ReportgenError:
             return False
-    got = {
-        (v.key, v.view_type): view_document(
-            v.view.title, v.view.description, normalize(v.spec(), v.view_type)
-        )
-        for v in views
-    }
+    got = {(v.key, v.view_type): local_document(v) for v in views}
     return got.keys() == expected.keys() and all(same(got[k], expected[k]) for k in got)

@@ -17,9 +17,9 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from reportgen.commands.build import WORKSPACE_TYPE
 from reportgen.commands.declare import Declarations
 from reportgen.commands.plan import Change, Plan
+from reportgen.compile.normalize import WORKSPACE_TYPE
 from reportgen.problems import ReportgenError
 from reportgen.pull.describe import Phrase, describe
 
@@ -81,8 +81,8 @@ def _described(changes: list[Change], board: bool) -> list[tuple[list[Change], P
     if first.remote is None or first.built is None or first.local_doc == first.remote_doc:
         return [(changes, ())]  # created, deleted, or adopted as it is: nothing to compare
     try:
-        live = [decompile(_live(c), c.key) for c in changes]
-        local = [decompile(_local(c), c.key) for c in changes]
+        live = [decompile(live_view(c), c.key) for c in changes]
+        local = [decompile(declared_view(c), c.key) for c in changes]
         edit = first.action == "drifted"
         if board:
             whole = _compare(fit(live), fit(local), edit)
@@ -104,7 +104,8 @@ def _compare(live: Decompiled | None, local: Decompiled | None, edit: bool) -> P
     return tuple(describe(before.body, after.body))
 
 
-def _live(change: Change) -> LiveView:
+def live_view(change: Change) -> LiveView:
+    """W&B's copy of a changed view, as decompile reads a view."""
     from reportgen.pull.decompile import LiveView
 
     assert change.remote is not None and change.built is not None
@@ -116,7 +117,8 @@ def _live(change: Change) -> LiveView:
     return live
 
 
-def _local(change: Change) -> LiveView:
+def declared_view(change: Change) -> LiveView:
+    """The view the spec compiles to, as decompile reads a view."""
     from reportgen.pull.decompile import LiveView
 
     assert change.built is not None

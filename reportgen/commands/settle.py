@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from reportgen.commands.plan import Change, Scope
+from reportgen.commands.plan import Change, Scope, remote_url
 from reportgen.remote.client import Remote, RemoteError, RemoteView
 from reportgen.remote.duplicates import Copies, copies_of, split
 from reportgen.remote.identity import Marker, parse_marker, view_name, view_url
@@ -42,12 +42,6 @@ def _same_copy(view: RemoteView, now: RemoteView | None) -> bool:
         now is not None
         and now.name == view.name
         and parse_marker(now.description) == parse_marker(view.description)
-    )
-
-
-def _view_url(app_url: str, view: RemoteView) -> str:
-    return view_url(
-        app_url, view.entity, view.project, view.type, view.name, view.id, view.display_name
     )
 
 
@@ -145,7 +139,7 @@ class Settler:
         item.view_id, item.name = keep.id, keep.name
         stuck = [extra for extra in copies.extra if extra.id in left]
         if stuck:
-            urls = ", ".join(_view_url(self.app_url, extra) for extra in stuck)
+            urls = ", ".join(remote_url(self.app_url, extra) for extra in stuck)
             message = f"could not delete the extra copies {urls} ({left[stuck[0].id]})"
             self.report("failed", change, self.url_of(item), message)
             return
