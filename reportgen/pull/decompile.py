@@ -13,19 +13,18 @@ that leaderboard; `compare.spec_diff` compares two specs in the spec's own terms
 from __future__ import annotations
 
 import copy
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from reportgen.compile.normalize import normalize
+from reportgen.compile.normalize import WORKSPACE_TYPE, normalize
 from reportgen.compile.passthrough import patches
-from reportgen.compile.viewspec import WORKSPACE_TYPE
 from reportgen.problems import ReportgenError
 from reportgen.pull import residue as rs
 from reportgen.pull.compiled import Compiled, DocumentProblems, compile_document
 from reportgen.pull.views import panel_grid, report_body, workspace_body
 from reportgen.remote.client import RemoteView
 from reportgen.remote.identity import parse_marker, user_description
+from reportgen.spec.stamp import TRANSFORMS
 
 _IDENTITY = ("key", "title", "description", "entity", "project")
 _ROUNDS = 6
@@ -95,7 +94,7 @@ class DecompileError(ReportgenError):
 
 def slug(title: str) -> str:
     """A key from a title: lower case, letters and digits, dashes between words."""
-    text = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:80].strip("-")
+    text = TRANSFORMS["slug"](title)[:80].strip("-")  # what `| slug` makes of it
     return text or "view"
 
 

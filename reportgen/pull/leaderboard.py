@@ -164,13 +164,14 @@ def misfit(live: Sequence[Decompiled], local: Sequence[Decompiled]) -> str:
             return f"W&B's {part.kind} holds what a spec cannot say (at {pointer}{also})"
     said: list[str] = []
     for part, mine in zip(live, local, strict=True):
-        if fit([part]) is None:
+        board = fit([part])
+        if board is None:
             change = describe(mine.body, part.body)
             if change:
                 return f"its {part.kind} now has {change[0]}, which no leaderboard makes"
             return f"its {part.kind} is no longer one a leaderboard makes"
-        board, own = fit([part]), fit([mine])
-        if board is not None and own is not None:
+        own = fit([mine])
+        if own is not None:
             change = describe(own.body, board.body)
             said += [f"its {part.kind} now says {change[0]}"] if change else []
     if said and len(said) < len(live):
