@@ -95,7 +95,7 @@ def run() -> dict[str, dict[str, float]]:
         ):
             sandbox = Sandbox(faults=[Fault("latency", rate=1.0, seconds=LATENCY)]).start()
             try:
-                env = {**sandbox.env(), "WANDB_ENTITY": sandbox.entity}
+                env = sandbox.env()
                 if name == "apply again (no-op)":
                     run_process(argv, env)
                     sandbox.reset_stats()
@@ -104,7 +104,7 @@ def run() -> dict[str, dict[str, float]]:
                 sandbox.stop()
         sandbox = Sandbox(faults=[Fault("latency", rate=1.0, seconds=LATENCY)]).start()
         try:
-            env = {**sandbox.env(), "WANDB_ENTITY": sandbox.entity}
+            env = sandbox.env()
             loop = [sys.executable, "-c", _SAVE_LOOP, str(specs), str(PROJECTS), sandbox.entity]
             seconds = run_process(loop, env).seconds
             results["wandb-workspaces save() loop"] = _row(sandbox, seconds)

@@ -57,7 +57,7 @@ def noop_plan(runs: int) -> str:
     reportgen = tool("reportgen")
     sb = _sandbox(LATENCY)
     try:
-        env = {**sb.env(), "WANDB_ENTITY": sb.entity}
+        env = sb.env()
         with tempfile.TemporaryDirectory(prefix="reportgen-bench-") as tmp:
             specs = Path(tmp) / "specs"
             specs.mkdir()
@@ -108,7 +108,7 @@ def big_plan(views: int) -> str:
     reportgen = tool("reportgen")
     sb = _sandbox(0.0)
     try:
-        env = {**sb.env(), "WANDB_ENTITY": sb.entity}
+        env = sb.env()
         with tempfile.TemporaryDirectory(prefix="reportgen-bench-") as tmp:
             paths, declared = generate_until(Path(tmp), views=views)
             done = run_process([reportgen, "plan", str(Path(tmp) / "specs")], env)

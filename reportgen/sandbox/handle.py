@@ -292,17 +292,12 @@ class Sandbox:
         }
 
     def subprocess_env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
-        """``base`` (default ``os.environ``) without CONFLICTING_ENV, plus ``env()``.
-
-        Nor ``WANDB_SERVICE``: wandb sets it in a process that used wandb, and a child that
-        inherits it attaches to that process's wandb-core. A child killed mid-run (a crash
-        test) would leave its run to the parent's wandb-core, which then blocks the parent's
-        exit finishing it against a server that has stopped.
-        """
+        """``base`` (default ``os.environ``) without CONFLICTING_ENV (which says why each,
+        ``WANDB_SERVICE`` among them), plus ``env()``."""
         merged = {
             k: v
             for k, v in (os.environ if base is None else base).items()
-            if k not in CONFLICTING_ENV and k != "WANDB_SERVICE"
+            if k not in CONFLICTING_ENV
         }
         merged.update(self.env())
         return merged

@@ -103,13 +103,15 @@ class RunQueries:
 
     def count(self, project_pk: int, filters: str | None) -> int:
         """``runCount(filters)``: computed once per project, filters and database state."""
-        compiled = self._compile(filters)
         key = (project_pk, filters or "", self._db.generation())
         with self._counts_lock:
             if key in self._counts:
                 self._counts.move_to_end(key)
                 self._stats.record_count(cached=True)
                 return self._counts[key]
+        # Compiled only on a miss: a cached filter compiled once, and array_keys changes
+        # only with a write, which changes the generation.
+        compiled = self._compile(filters)
         with self._db.read() as conn:
             for access in compiled.paths:
                 self._indexes.ensure(conn, access)
