@@ -377,3 +377,29 @@ def test_summary_into_a_missing_folder_is_refused_before_any_work(
     code = run(["plan", str(REPO / "specs"), "--summary", str(tmp_path / "nope" / "s.md")])
     err = capsys.readouterr().err
     assert code == 1 and len(err.splitlines()) == 1 and "--summary" in err
+
+
+def test_rank_changes_reuse_the_plans_listing(
+    fresh_sandbox: Any, use_sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`plan --rank-changes` shows the moves of a changed leaderboard, as `preview --diff`
+    does, from the plan it has made: each (project, view type) is listed once."""
+    import shutil
+
+    from reportgen.sandbox.seed import log_seed
+
+    use_sandbox(fresh_sandbox)
+    log_seed(fresh_sandbox)
+    specs = tmp_path / "specs"
+    shutil.copytree(REPO / "specs", specs)
+    assert run(["apply", str(specs)]) == 0
+    board = specs / "cifar10.yaml"
+    board.write_text(
+        board.read_text().replace("[accuracy max, loss min]", "[loss min, accuracy max]")
+    )
+    capsys.readouterr()
+    fresh_sandbox.reset_stats()
+    assert run(["plan", str(specs), "--rank-changes", "-f", "markdown"]) == 0
+    out = capsys.readouterr().out
+    assert "**New #1: resnet50-v1** (was vit-base-patch16-v1)" in out
+    assert fresh_sandbox.stats()["operations"]["ProjectWorkspaceViews"] == 2

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from reportgen.commands import apply as applying
 from reportgen.commands.build import BuiltView
 from reportgen.commands.declare import Declarations, leaderboards
-from reportgen.commands.plan import select
+from reportgen.commands.plan import Plan, select
 from reportgen.preview.checks import Place
 from reportgen.preview.diff import BoardMoves, rank_moves
 from reportgen.preview.evaluate import Board, Options, Progress, Target, evaluate
@@ -106,8 +106,10 @@ def preview(
     declarations: Declarations,
     options: PreviewOptions,
     progress: Progress | None = None,
+    plan: Plan | None = None,
 ) -> PreviewResult:
-    """Evaluate the selected views against W&B's runs (and, with diff, the live views)."""
+    """Evaluate the selected views against W&B's runs (and, with diff, the live views:
+    those of `plan` when the caller has planned already, else planned here)."""
     declared = select(declarations.views, options.targets)
     for target in options.targets:
         if not any(fnmatch.fnmatchcase(v.key, target) for v in declarations.views):
@@ -123,7 +125,7 @@ def preview(
     boards = [_evaluate(session, t, run, progress) for t in found]
     result = PreviewResult(boards)
     if options.diff:
-        result.moves = _moves(session, declarations, options.targets, boards, run)
+        result.moves = _moves(session, declarations, options.targets, boards, run, plan)
     return result
 
 
@@ -148,9 +150,11 @@ def _moves(
     chosen: Sequence[str],
     boards: Sequence[Board],
     run: Options,
+    plan: Plan | None = None,
 ) -> list[BoardMoves]:
     """Evaluate the live copy of each board's view and compare the top rows."""
-    plan, _ = applying.plan(session, declarations, applying.Options(targets=tuple(chosen)))
+    if plan is None:
+        plan, _ = applying.plan(session, declarations, applying.Options(targets=tuple(chosen)))
     live = {(c.key, c.view_type): c.remote for c in plan.changes if c.remote is not None}
     moves = []
     for board in boards:

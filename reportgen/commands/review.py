@@ -168,4 +168,5 @@ def rank_changes(session: Session, declarations: Declarations, plan: Plan) -> li
         return []
     from reportgen.commands.preview import PreviewOptions, preview
 
-    return preview(session, declarations, PreviewOptions(targets=tuple(keys), diff=True)).moves
+    options = PreviewOptions(targets=tuple(keys), diff=True)
+    return preview(session, declarations, options, plan=plan).moves
