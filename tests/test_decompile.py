@@ -287,3 +287,26 @@ def test_edits_made_one_by_one_keep_the_rest_and_place_new_keys_as_written() -> 
     assert applied(old, new, found) == new and old["title"] == "T"  # old is left alone
     sort = edits({"s": ["a desc", "b asc"]}, {"s": ["a asc", "b asc"]})
     assert [(e.path, e.value) for e in sort] == [(("s", 0), "a asc")]
+
+
+@pytest.mark.parametrize(
+    ("section", "name", "written"),
+    [
+        ("summary", "accuracy", "accuracy"),
+        ("summary", "train.loss", "train.loss"),
+        ("summary", "cfg.lr", "summary.cfg.lr"),  # bare, validate would ask: config.lr?
+        ("summary", "Config.arch", "summary.Config.arch"),
+        ("config", "lr", "config.lr"),
+        ("run", "name", "name"),
+    ],
+)
+def test_pulled_references_are_ones_validate_takes_without_a_warning(
+    section: str, name: str, written: str
+) -> None:
+    """A summary key written bare only where validate reads it without RG312's warning."""
+    from reportgen.pull.refs import ref_text
+    from reportgen.spec.refs import Ref, Section, prefix_typo
+
+    text = ref_text(Ref(Section(section), name), bare=True)
+    assert text == written
+    assert prefix_typo(text) is None

@@ -21,6 +21,7 @@ from reportgen.spec.refs import (
     RefError,
     Section,
     parse_whole_ref,
+    prefix_typo,
 )
 
 BY_BACKEND = {a.backend: a.name for a in RUN_ATTRIBUTES.values()}
@@ -51,6 +52,8 @@ def ref_text(ref: Ref, *, bare: bool = False) -> str | None:
         candidates = [path, f"{ref.section.value}.{path}"] if bare else []
         candidates.append(f"{ref.section.value}.{path}")
     for text in candidates:
+        if bare and prefix_typo(text) is not None:
+            continue  # `cfg.lr` reads as intended, but validate warns that it looks misspelt
         try:
             if parse_whole_ref(text) == ref:
                 return text
