@@ -1,9 +1,9 @@
 """Two specs compared in the spec's own terms: which field, before and after.
 
-`spec_diff(local, live)` walks two spec bodies (plain data, as `decompile` returns and as a
-spec file holds after loading) and lists each differing field by its path in the spec
+`spec_diff(local, live)` lists each differing field of two spec bodies (plain data, as
+`decompile` returns and as a spec file holds after loading) by its path in the spec
 (`runset.sort[0]`), so a plan can say "sort: summary.accuracy desc -> asc" instead of
-showing view JSON.
+showing view JSON. The walk is `edits.edits`, the one pull's round-trip edits use.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from reportgen.pull.residue import same
+from reportgen.pull.edits import MISSING, Path, edits
 
-MISSING: Any = object()
+__all__ = ["MISSING", "SpecDifference", "spec_diff"]
 
 
 @dataclass(frozen=True)
@@ -25,22 +25,17 @@ class SpecDifference:
     after: Any
 
 
-def spec_diff(before: Any, after: Any, path: str = "") -> list[SpecDifference]:
+def spec_diff(before: Any, after: Any) -> list[SpecDifference]:
     """Fields that differ between two spec bodies; lists of another length differ whole."""
-    if isinstance(before, dict) and isinstance(after, dict):
-        found: list[SpecDifference] = []
-        for key in [*before, *(k for k in after if k not in before)]:
-            where = f"{path}.{key}" if path else str(key)
-            found.extend(spec_diff(before.get(key, MISSING), after.get(key, MISSING), where))
-        return found
-    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
-        return [
-            d
-            for i, (a, b) in enumerate(zip(before, after, strict=True))
-            for d in spec_diff(a, b, f"{path}[{i}]")
-        ]
-    if before is MISSING and after is MISSING:
-        return []
-    if before is not MISSING and after is not MISSING and same(before, after):
-        return []
-    return [SpecDifference(path, before, after)]
+    return [
+        SpecDifference(e.describe(), _at(before, e.path), e.value) for e in edits(before, after)
+    ]
+
+
+def _at(body: Any, path: Path) -> Any:
+    for part in path:
+        try:
+            body = body[part]
+        except (KeyError, IndexError, TypeError):
+            return MISSING
+    return body

@@ -11,7 +11,7 @@ says each difference the way the spec writes it, by its path in the spec:
 Lists of plain values (sort keys, columns, metrics, curve metrics) are compared as
 sequences: items added (with their neighbour), removed, replaced or reordered. Lists of
 mappings (sections, panels, blocks) are compared item by item when their lengths agree,
-else as sequences of whole items. `compare.spec_diff` is the same walk without the words.
+else as sequences of whole items. `compare.spec_diff` lists the same differences without the words.
 """
 
 from __future__ import annotations
