@@ -40,8 +40,8 @@ class NoAnswer(RemoteError):
     """The request went out but no answer came within `seconds` (retryable, as any lost
     response; signing in does not retry it: `session.connect`)."""
 
-    def __init__(self, message: str, seconds: float, *, retryable: bool = True) -> None:
-        super().__init__(message, retryable=retryable)
+    def __init__(self, message: str, seconds: float) -> None:
+        super().__init__(message, retryable=True)
         self.seconds = seconds
 
 

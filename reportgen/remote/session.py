@@ -129,13 +129,11 @@ def connect(
     def sign_in(query: str, variables: Mapping[str, Any]) -> Mapping[str, Any]:
         try:
             return transport(query, variables, timeout=limit)
-        except NoAnswer as exc:  # not retried: the server had its time
-            raise NoAnswer(exc.message, exc.seconds, retryable=False) from None
+        except NoAnswer as exc:  # not retried (not a RemoteError any more): the server had its time
+            raise ReportgenError(no_answer(url, exc.seconds)) from None
 
     try:
         viewer = Remote(sign_in, _remote_error, policy).execute(VIEWER, {}).get("viewer")
-    except NoAnswer as exc:
-        raise ReportgenError(no_answer(url, exc.seconds)) from None
     except RemoteError as exc:
         verb = "reach" if exc.retryable else "sign in to"
         raise ReportgenError(f"cannot {verb} {url}: {exc.message}") from None
