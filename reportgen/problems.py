@@ -8,6 +8,7 @@ so output is stable whatever order the checks ran in.
 from __future__ import annotations
 
 import enum
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
@@ -66,3 +67,21 @@ def strictly(problems: Iterable[Problem], strict: bool) -> list[Problem]:
     if not strict:
         return list(problems)
     return [p if p.is_error else replace(p, level=Level.ERROR) for p in problems]
+
+
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def one_line(text: str) -> str:
+    """`text` with control characters (a line break, a tab, an escape sequence's ESC) and
+    Unicode line separators shown escaped, as Python writes them (`\\n`, `\\x1b`): a file
+    name, message or run name printed stays on its line and sends a terminal no command."""
+    return "".join(_ESCAPES.get(c) or _escaped(c) for c in text)
+
+
+def _escaped(c: str) -> str:
+    if unicodedata.category(c) == "Cc":
+        return f"\\x{ord(c):02x}"
+    if c in "\u2028\u2029":  # line and paragraph separators: line breaks too
+        return f"\\u{ord(c):04x}"
+    return c

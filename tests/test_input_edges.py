@@ -107,3 +107,43 @@ def test_an_unreadable_path_on_the_command_line_is_rg001_in_every_format() -> No
         }
     ]
     assert outputs["parsable"] == f"{spec}:1:1: [error] permission denied (RG001)\n"
+
+
+HOSTILE_RUN = "[/] evil [bold]b\x1b[31m $\\frac$"
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "html"])
+def test_a_run_name_is_data_in_every_preview_format(
+    fresh_sandbox: object, use_sandbox: object, tmp_path: Path, fmt: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """Whoever logs a run names it: rich markup (`[/]`), an escape sequence or matplotlib's
+    `$...$` in a run name is shown as written (control characters escaped), never read."""
+    from reportgen.cli import run
+    from reportgen.sandbox import Sandbox
+    from reportgen.sandbox.bulk import SeedRun
+
+    assert isinstance(fresh_sandbox, Sandbox) and callable(use_sandbox)
+    use_sandbox(fresh_sandbox)
+    history = [{"epoch": i, "accuracy": 0.5 + i / 10} for i in range(3)]
+    fresh_sandbox.seed_runs("hostile", [
+        SeedRun(display_name=HOSTILE_RUN, history=history, config={"arch": "[bold]b"}),
+    ])  # fmt: skip
+    spec = tmp_path / "board.yaml"
+    spec.write_text(
+        "leaderboard:\n  key: hostile\n  title: Hostile\n  project: hostile\n"
+        "  metrics: [accuracy max]\n  columns: [config.arch]\n  curves: {x: epoch, y: [accuracy]}\n"
+    )
+    out_file = tmp_path / "out.html"
+    argv = ["preview", str(spec), "-f", fmt] + (["-o", str(out_file)] if fmt == "html" else [])
+    assert run(argv) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""  # no warning either (matplotlib's missing glyph, say)
+    if fmt == "html":
+        assert "[/] evil [bold]b\\x1b[31m" in out_file.read_text()
+        return
+    assert "\x1b" not in captured.out
+    assert (
+        "[/] evil [bold]b\\\\x1b[31m" in captured.out or "[/] evil [bold]b\\x1b[31m" in captured.out
+    )
+    assert "[bold]b" in captured.out.split(HOSTILE_RUN[:8], 1)[1]  # the config value too

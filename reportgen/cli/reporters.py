@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import unicodedata
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from reportgen.problems import Problem
+from reportgen.problems import Problem, one_line
 from reportgen.spec.env import EnvError, resolve_env
 
 if TYPE_CHECKING:
@@ -30,28 +29,10 @@ def _printable_problems(problems: Sequence[Problem]) -> list[Problem]:
     ]
 
 
-_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def _one_line(text: str) -> str:
-    """A control character (a line break, a tab, an escape sequence's ESC) in a file name
-    or message shown escaped, as Python writes it (`\\n`, `\\x1b`): one problem stays one
-    line, and nothing reaches the terminal as a command."""
-    return "".join(_ESCAPES.get(c) or _escaped(c) for c in text)
-
-
-def _escaped(c: str) -> str:
-    if unicodedata.category(c) == "Cc":
-        return f"\\x{ord(c):02x}"
-    if c in "\u2028\u2029":  # line and paragraph separators: line breaks too
-        return f"\\u{ord(c):04x}"
-    return c
-
-
 def _line_problems(problems: Sequence[Problem]) -> list[Problem]:
     """Problems as text and parsable print them: printable, each on one line."""
     return [
-        dataclasses.replace(p, file=_one_line(p.file), message=_one_line(p.message))
+        dataclasses.replace(p, file=one_line(p.file), message=one_line(p.message))
         for p in _printable_problems(problems)
     ]
 

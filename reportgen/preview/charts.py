@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 
 from reportgen.preview.curves import Chart
+from reportgen.problems import one_line
 
 # The W&B app's first run colours, so a chart looks like the runs' colours in W&B.
 PALETTE = (
@@ -32,7 +33,9 @@ def svg(chart: Chart, *, width: float = 5.6, height: float = 3.4) -> str:
         axes = figure.add_subplot()
         for i, series in enumerate(chart.series):
             color = PALETTE[i % len(PALETTE)]
-            label = f"{series.rank}. {series.label}" if series.rank is not None else series.label
+            # A run name is data: no control character drawn, no `$` read as mathtext.
+            name = one_line(series.label).replace("$", r"\$")
+            label = f"{series.rank}. {name}" if series.rank is not None else name
             axes.plot(series.xs, series.ys, color=color, linewidth=1.6, label=label)
             if series.lo is not None and series.hi is not None:
                 axes.fill_between(

@@ -20,6 +20,7 @@ from typing import Any
 from reportgen.preview.engine import Row
 from reportgen.preview.evaluate import Board, Table
 from reportgen.preview.values import MISSING, display
+from reportgen.problems import one_line
 
 
 def header(table: Table) -> list[str]:
@@ -82,7 +83,8 @@ def caption(board: Board, table: Table) -> str:
 
 
 def _md(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    shown = one_line(text.replace("\n", " "))  # data: no control character reaches the page
+    return shown.replace("\\", "\\\\").replace("|", "\\|")
 
 
 def markdown(boards: Sequence[Board]) -> str:

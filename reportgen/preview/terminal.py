@@ -8,6 +8,7 @@ from typing import IO
 
 from reportgen.preview.evaluate import Board
 from reportgen.preview.tables import caption, cells, header
+from reportgen.problems import one_line
 
 
 def render(
@@ -17,6 +18,7 @@ def render(
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     # Off a terminal, rich's padding would end every line in spaces: drawn into a buffer
     # instead, and written with each line's trailing spaces cut.
@@ -28,25 +30,29 @@ def render(
     for board in boards:
         target = board.target
         for table in board.tables:
-            grid = Table(
-                title=f"{target.title} ({target.key})", box=box.SIMPLE_HEAVY, title_justify="left"
-            )
+            # Run names, config values and titles are data: shown as text, never read as
+            # rich markup (`[/]` in a run name), control characters escaped.
+            title = Text(one_line(f"{target.title} ({target.key})"))
+            grid = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left")
             for name in header(table):
                 numeric = name in ("rank", "n")
                 grid.add_column(
-                    name, justify="right" if numeric else "left", no_wrap=name == "name"
+                    Text(one_line(name)),
+                    justify="right" if numeric else "left",
+                    no_wrap=name == "name",
                 )
             for row in table.shown:
                 style = "dim" if row.small else ("bold" if row.rank == 1 else None)
-                grid.add_row(*cells(row, table), style=style)
+                grid.add_row(*(Text(one_line(c)) for c in cells(row, table)), style=style)
             console.print(grid)
-            console.print(caption(board, table), style="dim", markup=False)
+            console.print(one_line(caption(board, table)), style="dim", markup=False)
         for gate in board.gates:
             mark = {
                 "passed": "[green]passed[/green]",
                 "failed": "[bold red]failed[/bold red]",
                 "not checked": "[bold yellow]not checked[/bold yellow]",
             }[gate.state]
-            console.print(f"  gate {mark}: {escape(gate.reason)}", markup=True, highlight=False)
+            reason = escape(one_line(gate.reason))
+            console.print(f"  gate {mark}: {reason}", markup=True, highlight=False)
     if buffer is not None:
         stream.write("".join(line.rstrip(" ") + "\n" for line in buffer.getvalue().splitlines()))
