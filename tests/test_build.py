@@ -240,3 +240,19 @@ def test_unwritable_output_is_one_line(
     assert run(["build", *SOURCES, "-o", str(blocker / "sub")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("reportgen: cannot write the build to") and err.count("\n") == 1
+
+
+def test_a_directory_in_the_way_stops_the_build_before_any_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing half-written: when one of the build's files cannot be written (a directory
+    holds its name), none is, and the message names that file, not a temporary one."""
+    monkeypatch.setenv("WANDB_ENTITY", "team")
+    out = tmp_path / "out"
+    (out / "cifar10.report.json").mkdir(parents=True)
+    assert run(["build", str(REPO / "specs"), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert (
+        err == f"reportgen: cannot write the build to {out}/cifar10.report.json: Is a directory\n"
+    )
+    assert sorted(p.name for p in out.iterdir()) == ["cifar10.report.json"]

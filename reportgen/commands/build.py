@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reportgen.commands.files import write_atomically
+from reportgen.commands.files import refuse_directories, write_atomically
 from reportgen.compile.normalize import REPORT_TYPE, WORKSPACE_TYPE, canonical_json, normalize
 from reportgen.compile.passthrough import PassthroughError, apply_patches, patches
 from reportgen.problems import Problem, ReportgenError
@@ -145,6 +145,7 @@ def write_build(views: Sequence[BuiltView], out: Path) -> list[Path]:
     """
     try:
         out.mkdir(parents=True, exist_ok=True)
+        refuse_directories(out / output_name(built) for built in views)
         written: list[Path] = []
         for built in views:
             target = out / output_name(built)

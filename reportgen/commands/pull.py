@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reportgen.commands.apply import fetch_listings
-from reportgen.commands.files import write_atomically
+from reportgen.commands.files import refuse_directories, write_atomically
 from reportgen.compile.normalize import REPORT_TYPE, WORKSPACE_TYPE
 from reportgen.problems import ReportgenError
 from reportgen.pull.decompile import Decompiled, DecompileError, LiveView, decompile, slug
@@ -215,6 +215,7 @@ def write_pulled(pulled: Pulled, output: Path, *, force: bool = False) -> list[P
         raise ReportgenError(f"{said}, or choose another -o")
     written: list[Path] = []
     try:
+        refuse_directories(path for path, _ in planned)
         for path, parts in planned:
             path.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(path, file_text(parts, path))
