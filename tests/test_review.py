@@ -379,6 +379,28 @@ def test_summary_into_a_missing_folder_is_refused_before_any_work(
     assert code == 1 and len(err.splitlines()) == 1 and "--summary" in err
 
 
+@pytest.mark.parametrize("command", ["plan", "apply"])
+def test_a_step_summary_that_cannot_be_written_is_refused_before_any_work(
+    fresh_sandbox: Any,
+    use_sandbox: Any,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+) -> None:
+    """$GITHUB_STEP_SUMMARY is checked as --summary is: before apply writes anything, not
+    after (which would report a failed apply that in fact succeeded)."""
+    use_sandbox(fresh_sandbox)
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path))  # a directory
+    fresh_sandbox.reset_stats()
+    assert run([command, str(REPO / "specs")]) == 1
+    err = capsys.readouterr().err
+    assert (
+        err == f"reportgen: GITHUB_STEP_SUMMARY={tmp_path}: not a file in an existing directory\n"
+    )
+    assert fresh_sandbox.stats()["operations"] == {}
+
+
 def test_rank_changes_reuse_the_plans_listing(
     fresh_sandbox: Any, use_sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

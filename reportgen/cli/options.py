@@ -73,10 +73,18 @@ STRICT = click.option(
 
 
 def _summary_file(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
-    """A summary file whose folder exists, checked before any work is done."""
-    if value is not None and (value.is_dir() or not value.resolve().parent.is_dir()):
+    """A summary file whose folder exists, checked before any work is done; so is
+    $GITHUB_STEP_SUMMARY's, which the summary is appended to as well."""
+    if value is not None and not _summary_target(value):
         raise click.BadParameter(f"{value}: not a file in an existing directory")
+    step = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step and not _summary_target(Path(step)):
+        raise ReportgenError(f"GITHUB_STEP_SUMMARY={step}: not a file in an existing directory")
     return value
+
+
+def _summary_target(path: Path) -> bool:
+    return not path.is_dir() and path.resolve().parent.is_dir()
 
 
 SUMMARY = click.option(
