@@ -147,3 +147,32 @@ def test_a_run_name_is_data_in_every_preview_format(
         "[/] evil [bold]b\\\\x1b[31m" in captured.out or "[/] evil [bold]b\\x1b[31m" in captured.out
     )
     assert "[bold]b" in captured.out.split(HOSTILE_RUN[:8], 1)[1]  # the config value too
+
+
+def test_output_that_cannot_be_written_or_shown_is_one_line(tmp_path: Path) -> None:
+    """A character the output's encoding lacks is escaped; a full disk or a closed standard
+    output is 'cannot write the output', exit 1: never an internal error."""
+    bad = tmp_path / "caf\u00e9.yaml"
+    bad.write_text("workspace:\n  key: k\n")
+    cli = [sys.executable, "-m", "reportgen", "validate", "-f", "parsable", str(bad)]
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    done = subprocess.run(cli, capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert (done.returncode, done.stderr) == (1, "")
+    assert done.stdout.startswith(f"{tmp_path}/caf\\xe9.yaml:2:3: [error]")
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [*cli[:-1], str(REPO / "specs")], stdout=full, stderr=subprocess.PIPE,
+            text=True, timeout=60, check=False,
+        )  # fmt: skip
+    assert (done.returncode, done.stderr) == (
+        1,
+        "reportgen: cannot write the output: No space left on device\n",
+    )
+    closed = subprocess.run(
+        [*cli[:-1], str(REPO / "specs")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        text=True, timeout=60, check=False, preexec_fn=lambda: os.close(1),
+    )  # fmt: skip
+    assert (closed.returncode, closed.stderr) == (
+        1,
+        "reportgen: cannot write the output: standard output is closed\n",
+    )

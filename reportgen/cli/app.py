@@ -10,6 +10,9 @@ and never imports wandb.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import io
 import os
 import sys
 from pathlib import Path
@@ -175,10 +178,36 @@ def _run(argv: list[str] | None) -> int:
 
         sys.stderr.write(parsable(exc.problems) if exc.problems else f"reportgen: {exc.message}\n")
         return EXIT_FAILURE
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EBADF):
+            return _unwritable(exc)
+        return _internal_error(exc)
     except Exception as exc:
         return _internal_error(exc)
     return result if isinstance(result, int) else EXIT_OK
 
 
 def main() -> None:
-    sys.exit(run())
+    # A terminal or pipe that cannot show a character (PYTHONIOENCODING=ascii, LC_ALL=C)
+    # gets it escaped (`\xb7`) rather than failing the command.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+    if sys.stdout is None:  # started with its standard output closed (`>&-`)
+        sys.stderr.write("reportgen: cannot write the output: standard output is closed\n")
+        sys.exit(EXIT_FAILURE)
+    code = run()
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        code = _unwritable(exc)
+    sys.exit(code)
+
+
+def _unwritable(exc: OSError) -> int:
+    """The output could not be written (a full disk, a closed pipe): one line, exit 1."""
+    with contextlib.suppress(OSError):
+        sys.stdout = open(os.devnull, "w")  # nothing more to flush at exit  # noqa: SIM115
+    if exc.errno != errno.EPIPE:  # a reader that went away (`| head`) needs no message
+        sys.stderr.write(f"reportgen: cannot write the output: {exc.strerror or exc}\n")
+    return EXIT_FAILURE
