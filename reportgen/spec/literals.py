@@ -32,14 +32,21 @@ class FilterError(ValueError):
 
 
 def number(literal: str, at: int) -> int | float:
-    """A JSON number: W&B stores filters as JSON, which has no infinities and (here) no
-    integers longer than Python converts."""
+    """A JSON number: W&B stores filters as JSON, which has no infinities, and compares
+    integers as 64-bit ones."""
     try:
         value = float(literal) if any(c in literal for c in ".eE") else int(literal)
     except ValueError:
         raise FilterError("number too long", at) from None
     if not math.isfinite(value):
         raise FilterError("number out of range", at)
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        # W&B's server and our sandbox read filter numbers as 64-bit integers [infer].
+        raise FilterError(
+            "integer out of range: at most 19 digits (a 64-bit integer); "
+            "write it with an exponent (1e35) to compare as a float",
+            at,
+        )
     return value
 
 
