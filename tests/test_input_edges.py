@@ -176,3 +176,27 @@ def test_output_that_cannot_be_written_or_shown_is_one_line(tmp_path: Path) -> N
         1,
         "reportgen: cannot write the output: standard output is closed\n",
     )
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"),
+    [
+        (["build", "-o", ""], "'-o' / '--output'"),
+        (["plan", "--base-url", " "], "'--base-url'"),
+        (["plan", "-o", ""], "'-o' / '--output'"),
+        (["preview", "-o", ""], "'-o' / '--output'"),
+        (["pull", "--project", "e/p", "--base-url", ""], "'--base-url'"),
+    ],
+)
+def test_an_empty_option_value_is_refused_not_the_default(
+    argv: list[str], option: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`-o ''` (an unset variable in a script, say) is a mistake, not "use the default"."""
+    from reportgen.cli import run
+
+    assert run([*argv, *([str(REPO / "specs")] if argv[0] != "pull" else [])]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        f"reportgen {argv[0]}: Invalid value for {option}: must not be empty "
+        f"(see reportgen {argv[0]} --help)\n"
+    )

@@ -32,6 +32,7 @@ from reportgen.cli.options import (
     Group,
     color,
     internal_error,
+    not_empty,
     print_warnings,
     set_verbosity,
     verbose_option,
@@ -91,6 +92,7 @@ def validate(paths: tuple[str, ...], fmt: str | None, strict: bool) -> int:
     "--output",
     type=click.Path(file_okay=False, path_type=str),
     default=None,
+    callback=not_empty,
     help="Directory for the JSON files.  [default: build]",
 )
 @click.option(

@@ -23,6 +23,7 @@ from reportgen.cli.options import (
     SUMMARY,
     color,
     connect_and_build,
+    not_empty,
     preview_options,
     pull_back_paths,
     pull_notes,
@@ -52,6 +53,7 @@ PLAN_FORMATS = ("text", "json", "markdown")
     "--output",
     metavar="PATH",
     default=None,
+    callback=not_empty,
     help="Write the report to this file instead of stdout.",
 )
 @click.option(

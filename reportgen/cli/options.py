@@ -72,6 +72,21 @@ STRICT = click.option(
 )
 
 
+def not_empty(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """An option given as '' is a mistake (an unset variable, say), not "the default"."""
+    if isinstance(value, str) and not value.strip():
+        raise click.BadParameter("must not be empty")
+    return value
+
+
+BASE_URL = click.option(
+    "--base-url",
+    default=None,
+    callback=not_empty,
+    help="W&B server (default: WANDB_BASE_URL, else W&B's cloud).",
+)
+
+
 def _summary_file(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
     """A summary file whose folder exists, checked before any work is done; so is
     $GITHUB_STEP_SUMMARY's, which the summary is appended to as well."""
@@ -120,11 +135,7 @@ def print_warnings(problems: list[Any]) -> None:
 
 def remote_options(func: Any) -> Any:
     options = [
-        click.option(
-            "--base-url",
-            default=None,
-            help="W&B server (default: WANDB_BASE_URL, else W&B's cloud).",
-        ),
+        BASE_URL,
         click.option(
             "--prune", is_flag=True, help="Delete managed views whose key no spec declares."
         ),
@@ -258,9 +269,7 @@ def _gates(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
 def preview_options(func: Any) -> Any:
     """The options of `preview`, outermost first."""
     options = [
-        click.option(
-            "--base-url", default=None, help="W&B server (default: WANDB_BASE_URL, else W&B's cloud)."
-        ),
+        BASE_URL,
         click.option(
             "--target", "targets", multiple=True, metavar="GLOB", help="Only keys matching GLOB (repeatable)."
         ),
@@ -270,7 +279,10 @@ def preview_options(func: Any) -> Any:
             show_default=True,
             help="A table on a terminal, Markdown, CSV, JSON, or one self-contained HTML page.",
         ),
-        click.option("-o", "--output", default=None, metavar="PATH", help="Write to this file (default: stdout)."),
+        click.option(
+            "-o", "--output", default=None, metavar="PATH", callback=not_empty,
+            help="Write to this file (default: stdout).",
+        ),
         click.option(
             "--rows", type=click.IntRange(1, 100_000), default=20, show_default=True, help="Rows per table."
         ),
@@ -321,11 +333,7 @@ def pull_options(func: Any) -> Any:
         ),
         click.option("--force", is_flag=True, help="Overwrite existing output files."),
         click.option("--strict", is_flag=True, help="Fail if a view holds what specs cannot say."),
-        click.option(
-            "--base-url",
-            default=None,
-            help="W&B server (default: WANDB_BASE_URL, else W&B's cloud).",
-        ),
+        BASE_URL,
         click.option(
             "--concurrency",
             type=click.IntRange(1, 32),
