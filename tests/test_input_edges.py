@@ -200,3 +200,15 @@ def test_an_empty_option_value_is_refused_not_the_default(
         f"reportgen {argv[0]}: Invalid value for {option}: must not be empty "
         f"(see reportgen {argv[0]} --help)\n"
     )
+
+
+def test_a_url_with_key_is_refused_as_such(capsys: pytest.CaptureFixture[str]) -> None:
+    """`pull --key K URL` names the mix-up, instead of 'URL:1:1: no such file'."""
+    from reportgen.cli import run
+
+    url = "http://127.0.0.1:8765/sandbox/p?nw=abc"
+    assert run(["pull", "--key", "cifar10", url]) == 1
+    assert capsys.readouterr().err == (
+        f"reportgen pull: --key/--drifted take spec files, not URLs ({url}): pull a URL on "
+        "its own (see reportgen pull --help)\n"
+    )

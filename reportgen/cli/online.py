@@ -256,6 +256,10 @@ def pull(
             raise click.UsageError(
                 "--key/--drifted rewrite spec files in place; drop --project, -o, --force"
             )
+        if urls := [a for a in args if "://" in a]:
+            raise click.UsageError(
+                f"--key/--drifted take spec files, not URLs ({urls[0]}): pull a URL on its own"
+            )
         failed = pull_back_paths(args, keys, drifted, strict, base_url, concurrency)
         return EXIT_FAILURE if failed else EXIT_OK
     if not args and not project:
