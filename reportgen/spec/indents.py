@@ -69,7 +69,7 @@ class Layout:
             item = self.previous(line)
             if item is None or _is_item(text) or not _is_item(self.lines[item]):
                 return None
-            if _indent(self.lines[item]) != start:
+            if indent_of(self.lines[item]) != start:
                 return None
             return (line, start), (
                 f"this line is in the column of the '-' of the list item above it (line "
@@ -92,7 +92,7 @@ class Layout:
         starts in `col`; and where that text starts."""
         first: tuple[int, int] | None = None
         for i in self.above(line):
-            indent = _indent(self.lines[i])
+            indent = indent_of(self.lines[i])
             if indent > col:
                 first = (i, indent)
                 continue
@@ -109,15 +109,15 @@ class Layout:
         plain: list[int] = []
         for i in self.above(line):
             text = self.lines[i]
-            key = KEY.match(text, _indent(text))
+            key = KEY.match(text, indent_of(text))
             if key is not None:
                 has_value, column = bool(_value(text, key.end())), key.start("key")
             elif _is_item(text) and _value(text, body(text)):
-                has_value, column = True, _indent(text)
+                has_value, column = True, indent_of(text)
             else:
                 plain.append(i)
                 continue
-            if has_value and all(_indent(self.lines[p]) > column for p in plain):
+            if has_value and all(indent_of(self.lines[p]) > column for p in plain):
                 return i, None
             break
         return None, plain[0] if plain else None
@@ -127,7 +127,7 @@ class Layout:
         reads as more of that value until it meets the ': '."""
         line = here[0]
         text = self.lines[line]
-        indent = _indent(text)
+        indent = indent_of(text)
         own = KEY.match(text, indent)
         start, plain = self._value_start(line)
         if start is None:
@@ -137,9 +137,9 @@ class Layout:
         item = _is_item(text)
         subject = "this list item" if item else repr(own.group("key"))
         above = self.lines[start]
-        where, dash = self._line(start), self._col(start, _indent(above))
+        where, dash = self._line(start), self._col(start, indent_of(above))
         line_up = f"line up its '-' with the '-' on line {where} (column {dash})"
-        parent = KEY.match(above, _indent(above))
+        parent = KEY.match(above, indent_of(above))
         if parent is None:  # a list item of text
             content = _value(above, body(above))
             if not item and self.previous(line) == start and body(text) == body(above):
@@ -149,7 +149,7 @@ class Layout:
                     f"{where}), but that item is the text {content!r}, not a mapping: if "
                     f"{key!r} is a key, write {_with_colon(content)!r}"
                 )
-            if indent <= _indent(above):
+            if indent <= indent_of(above):
                 return None
             fix = (
                 line_up if item else f"move {subject} left to the column of the key it belongs with"
@@ -187,12 +187,12 @@ class Layout:
         for i in self.above(line):
             text = self.lines[i]
             if items:
-                found = _indent(text) if _is_item(text) else None
+                found = indent_of(text) if _is_item(text) else None
             else:
-                key = KEY.match(text, _indent(text))
+                key = KEY.match(text, indent_of(text))
                 found = key.start("key") if key is not None else None
             if found is None:
-                if _indent(text) < col:
+                if indent_of(text) < col:
                     break
             elif found < col:
                 return right or (i, found)
@@ -203,7 +203,7 @@ class Layout:
     def misplaced_item(self, here: tuple[int, int]) -> Hint | None:
         """A list item where YAML expected a key: its '-' is out of line with the items above."""
         line, col = here
-        if not _is_item(self.lines[line]) or _indent(self.lines[line]) != col:
+        if not _is_item(self.lines[line]) or indent_of(self.lines[line]) != col:
             return None
         item = self._nearest(line, col, items=True)
         return self._misaligned(here, *item) if item is not None else None
@@ -212,7 +212,7 @@ class Layout:
         """A list item in the column of the keys of the mapping that starts at (`start`,
         `column`), where YAML expects another key."""
         line, col = here
-        if col != column or not _is_item(self.lines[line]) or _indent(self.lines[line]) != col:
+        if col != column or not _is_item(self.lines[line]) or indent_of(self.lines[line]) != col:
             return None
         return here, (
             f"this list item is in the column of the keys of the mapping that starts at "
@@ -223,7 +223,7 @@ class Layout:
     def misplaced_key(self, here: tuple[int, int]) -> Hint | None:
         """A line right of its mapping's keys but not under a key that could hold it."""
         line, col = here
-        if _indent(self.lines[line]) != col:
+        if indent_of(self.lines[line]) != col:
             return None
         key = self._nearest(line, col, items=False)
         found = KEY.match(self.lines[key[0]], key[1]) if key is not None else None
@@ -240,11 +240,11 @@ class Layout:
         but not an item of it."""
         line, col = here
         text = self.lines[line]
-        if _indent(text) != col:
+        if indent_of(text) != col:
             return None
-        item = next((i for i in self.above(line) if _indent(self.lines[i]) <= column), None)
+        item = next((i for i in self.above(line) if indent_of(self.lines[i]) <= column), None)
         if item is not None and not (
-            _indent(self.lines[item]) == column and _is_item(self.lines[item])
+            indent_of(self.lines[item]) == column and _is_item(self.lines[item])
         ):
             item = None
         if _is_item(text):
@@ -287,18 +287,19 @@ class Layout:
         )
 
 
-def _indent(text: str) -> int:
+def indent_of(text: str) -> int:
+    """The column where a line's text starts (its leading spaces)."""
     return len(text) - len(text.lstrip(" "))
 
 
 def body(text: str) -> int:
     """The column where a line's content starts, after its indentation and any '- '."""
-    item = _ITEM.match(text, _indent(text))
-    return item.end() if item is not None else _indent(text)
+    item = _ITEM.match(text, indent_of(text))
+    return item.end() if item is not None else indent_of(text)
 
 
 def _is_item(text: str) -> bool:
-    return _ITEM.match(text, _indent(text)) is not None
+    return _ITEM.match(text, indent_of(text)) is not None
 
 
 def _value(text: str, start: int) -> str:

@@ -15,7 +15,7 @@ import re
 import yaml
 
 from reportgen.problems import Problem
-from reportgen.spec.indents import KEY, Hint, Layout, body
+from reportgen.spec.indents import KEY, Hint, Layout, body, indent_of
 from reportgen.spec.positions import LineMap
 
 PREFIX = "YAML syntax error: "
@@ -119,7 +119,7 @@ class _Explainer:
         closing = re.match(r"did not find expected ',' or '([\]}])'", self.problem)
         if closing and self.start is not None:
             opening = "[" if closing.group(1) == "]" else "{"
-            begin = self._pos(self.start.line, self.start.column)
+            begin = self.layout.pos(self.start.line, self.start.column)
             return here, (
                 f"the '{opening}' at {begin} is never closed: add '{closing.group(1)}', and "
                 f"separate its items with ','"
@@ -134,14 +134,10 @@ class _Explainer:
         text = self.lines[line]
         return body(text) == col and re.search(r":(?:\s|$)", text[col:]) is not None
 
-    def _pos(self, line: int, col: int) -> str:
-        shown_line, shown_col = self.linemap.editor(line, col)
-        return f"line {shown_line}, column {shown_col}"
-
     def _unclosed_quote(self, line: int, col: int) -> str:
         quote = self._char(line, col)
         return (
-            f"the string opened with {quote!r} at {self._pos(line, col)} is never closed: "
+            f"the string opened with {quote!r} at {self.layout.pos(line, col)} is never closed: "
             f"add the closing {quote!r}"
         )
 
@@ -156,7 +152,7 @@ class _Explainer:
         quote = self._open_quote(self.start.line if self.start else 0, line)
         if quote is not None:
             return here, (
-                f"the string opened with {self._char(*quote)!r} at {self._pos(*quote)} is not "
+                f"the string opened with {self._char(*quote)!r} at {self.layout.pos(*quote)} is not "
                 "closed on its line, so YAML read on to the next one: close it"
             )
         if self.start is not None and col > self.start.column:
@@ -166,7 +162,7 @@ class _Explainer:
     def _colon(self, here: tuple[int, int]) -> Hint | None:
         line, col = here
         text = self.lines[line]
-        own = KEY.match(text, len(text) - len(text.lstrip(" ")))
+        own = KEY.match(text, indent_of(text))
         if own is not None and own.end() <= col:
             value, key = text[own.end() :].strip(), own.group("key")
             return here, (
