@@ -7,31 +7,19 @@ edits "made in the app" are made the way a W&B user scripts them, with wandb-wor
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sandbox_helpers import url_of, views
 
 from reportgen.cli import run
 from reportgen.remote.identity import parse_marker
 from reportgen.sandbox import Sandbox
 from reportgen.sandbox.faults import Fault
 
-REPO = Path(__file__).resolve().parents[1]
 PROJECT = "image-classification-leaderboard"
-
-UseSandbox = Callable[[Sandbox], None]
-
-
-def views(sb: Sandbox, view_type: str, project: str = PROJECT) -> list[dict[str, object]]:
-    """Views as stored, read with the sandbox's own GraphQL endpoint."""
-    query = """query($e: String!, $p: String!, $t: String) { project(name: $p, entityName: $e) {
-      allViews(viewType: $t, first: 1000) { edges { node { id name displayName description spec } } } } }"""
-    data = sb.graphql(query, {"e": sb.entity, "p": project, "t": view_type})
-    project_node = data.json["data"]["project"]
-    return [] if project_node is None else [e["node"] for e in project_node["allViews"]["edges"]]
 
 
 def keys(sb: Sandbox, view_type: str, project: str = PROJECT) -> list[str]:
@@ -40,24 +28,6 @@ def keys(sb: Sandbox, view_type: str, project: str = PROJECT) -> list[str]:
         marker = parse_marker(str(view["description"]))
         found.append(marker.key if marker else f"<unmanaged:{view['displayName']}>")
     return sorted(found)
-
-
-def url_of(out: str, kind: str, key: str) -> str:
-    """The URL apply printed for one object."""
-    return next(line.split()[-1] for line in out.splitlines() if line.split()[1:3] == [kind, key])
-
-
-@pytest.fixture
-def specs(tmp_path: Path) -> Path:
-    target = tmp_path / "specs"
-    shutil.copytree(REPO / "specs", target)
-    return target
-
-
-@pytest.fixture
-def sb(fresh_sandbox: Sandbox, use_sandbox: UseSandbox) -> Sandbox:
-    use_sandbox(fresh_sandbox)
-    return fresh_sandbox
 
 
 def test_second_apply_writes_nothing_and_plan_is_clean(sb: Sandbox, specs: Path) -> None:
@@ -349,24 +319,26 @@ def panel_ids(spec: dict[str, object]) -> list[str]:
 def test_update_keeps_panel_and_runset_ids(sb: Sandbox, specs: Path) -> None:
     assert run(["apply", str(specs)]) == 0
     before = {
-        str(v["displayName"]): panel_ids(json.loads(str(v["spec"]))) for v in views(sb, "runs")
+        str(v["displayName"]): panel_ids(json.loads(str(v["spec"])))
+        for v in views(sb, "runs", PROJECT)
     }
     before.update(
         {
             str(v["displayName"]): panel_ids(json.loads(str(v["spec"])))
-            for v in views(sb, "project-view")
+            for v in views(sb, "project-view", PROJECT)
         }
     )
     seed = specs / "cifar10.yaml"
     seed.write_text(seed.read_text().replace("top: 5", "top: 3"))
     assert run(["apply", str(specs)]) == 0
     after = {
-        str(v["displayName"]): panel_ids(json.loads(str(v["spec"]))) for v in views(sb, "runs")
+        str(v["displayName"]): panel_ids(json.loads(str(v["spec"])))
+        for v in views(sb, "runs", PROJECT)
     }
     after.update(
         {
             str(v["displayName"]): panel_ids(json.loads(str(v["spec"])))
-            for v in views(sb, "project-view")
+            for v in views(sb, "project-view", PROJECT)
         }
     )
     assert after == before and all(before.values())

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from ci.runner import Run, base_env, run_github, run_gitlab, tools
+from sandbox_helpers import url_of
 
 from reportgen.cli import run
 from reportgen.cli.markdown import COMMENT_LIMIT, PLAN_MARKER, size
@@ -134,10 +135,6 @@ def runner_env(sb: Sandbox, tmp_path: Path) -> tuple[dict[str, str], Path]:
 
 
 CREDENTIALS = ("WANDB_API_KEY", "WANDB_BASE_URL", "WANDB_ENTITY")
-
-
-def url_of(out: str, kind: str, key: str) -> str:
-    return next(line.split()[-1] for line in out.splitlines() if line.split()[1:3] == [kind, key])
 
 
 def edit_in_the_app(sb: Sandbox, use_sandbox: UseSandbox, url: str) -> None:

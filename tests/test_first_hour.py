@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,20 +27,12 @@ from reportgen.sandbox.faults import Fault
 
 REPO = Path(__file__).resolve().parents[1]
 INVALID = REPO / "tests" / "cases" / "invalid"
-UseSandbox = Callable[[Sandbox], None]
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = cli.run(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
-
-
-@pytest.fixture
-def specs(tmp_path: Path) -> Path:
-    target = tmp_path / "specs"
-    shutil.copytree(REPO / "specs", target)
-    return target
 
 
 # 1. A leaderboard inside a report.
@@ -195,12 +185,6 @@ def test_build_output_is_a_directory_and_out_is_deprecated(
         "chooses a format (write -o ./json to mean the directory without this warning)\n"
     )
     assert run(capsys, "build", spec, "-o", "./json")[2] == ""
-
-
-@pytest.fixture
-def sb(fresh_sandbox: Sandbox, use_sandbox: UseSandbox) -> Sandbox:
-    use_sandbox(fresh_sandbox)
-    return fresh_sandbox
 
 
 def test_plan_format_and_output(

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sandbox_helpers import views
 
 from reportgen.cli import run
 from reportgen.remote.client import UPSERT_VIEW
@@ -22,7 +22,6 @@ from reportgen.sandbox import Sandbox
 
 REPO = Path(__file__).resolve().parents[1]
 PROJECT = "image-classification-leaderboard"
-UseSandbox = Callable[[Sandbox], None]
 # A plan in a process of its own; afterwards, whether wandb-workspaces, and wandb itself,
 # were ever imported.
 PLAN = (
@@ -32,31 +31,12 @@ PLAN = (
 )
 
 
-@pytest.fixture
-def specs(tmp_path: Path) -> Path:
-    target = tmp_path / "specs"
-    shutil.copytree(REPO / "specs", target)
-    return target
-
-
-@pytest.fixture
-def sb(fresh_sandbox: Sandbox, use_sandbox: UseSandbox) -> Sandbox:
-    use_sandbox(fresh_sandbox)
-    return fresh_sandbox
-
-
-def stored(sb: Sandbox) -> list[dict[str, str]]:
+def stored(sb: Sandbox) -> list[dict[str, Any]]:
     return stored_in(sb, PROJECT)
 
 
-def stored_in(sb: Sandbox, project: str) -> list[dict[str, str]]:
-    query = """query($e: String!, $p: String!, $t: String) { project(name: $p, entityName: $e) {
-      allViews(viewType: $t, first: 1000) { edges { node { id name displayName description spec type } } } } }"""
-    found = []
-    for view_type in ("project-view", "runs"):
-        data = sb.graphql(query, {"e": sb.entity, "p": project, "t": view_type}).json
-        found += [e["node"] for e in data["data"]["project"]["allViews"]["edges"]]
-    return found
+def stored_in(sb: Sandbox, project: str) -> list[dict[str, Any]]:
+    return [v for view_type in ("project-view", "runs") for v in views(sb, view_type, project)]
 
 
 def plan_process(specs: Path) -> str:

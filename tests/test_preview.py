@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sandbox_helpers import run_sdk
 
 from reportgen.cli import run
 from reportgen.sandbox import Sandbox
@@ -25,12 +26,6 @@ VIT, RESNET = "vit-base-patch16-v1", "resnet50-v1"
 
 UseSandbox = Callable[[Sandbox], None]
 Capture = pytest.CaptureFixture[str]
-
-
-@pytest.fixture
-def seeded(seeded_sandbox: Sandbox, use_sandbox: UseSandbox) -> Sandbox:
-    use_sandbox(seeded_sandbox)
-    return seeded_sandbox
 
 
 def _spec(tmp_path: Path, body: str, name: str = "board.yaml") -> Path:
@@ -421,20 +416,9 @@ for arch, seed, peak in [("A", 1, 0.90), ("A", 2, 0.92), ("A", 3, 0.94), ("B", 1
 def test_seed_groups_with_best_epoch_metrics_logged_by_the_sdk(
     fresh_sandbox: Sandbox, use_sandbox: UseSandbox, tmp_path: Path, capsys: Capture
 ) -> None:
-    import subprocess
-    import sys
-
     script = tmp_path / "seeds.py"
     script.write_text(SEEDS_SCRIPT)
-    env = fresh_sandbox.subprocess_env()
-    done = subprocess.run(
-        [sys.executable, str(script)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = run_sdk(fresh_sandbox, str(script))
     assert done.returncode == 0, done.stderr[-3000:]
     use_sandbox(fresh_sandbox)
     spec = tmp_path / "seeds.yaml"

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import difflib
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sandbox_helpers import url_of
+from sandbox_helpers import views as stored_views
 
 from reportgen.cli import run
 from reportgen.compile.normalize import normalize
@@ -35,21 +36,10 @@ PROJECT = "image-classification-leaderboard"
 MODELINE = "# yaml-language-server: $schema="
 Json = dict[str, Any]
 
-ALL_VIEWS = """query($e: String!, $p: String!, $t: String) { project(name: $p, entityName: $e) {
-  allViews(viewType: $t, first: 1000) { edges { node { id name displayName description spec } } } } }"""
-
-
-@pytest.fixture
-def sb(fresh_sandbox: Sandbox, use_sandbox: Callable[[Sandbox], None]) -> Sandbox:
-    use_sandbox(fresh_sandbox)
-    return fresh_sandbox
-
 
 def views(sb: Sandbox, view_type: str, project: str = PROJECT) -> list[Json]:
-    data = sb.graphql(ALL_VIEWS, {"e": sb.entity, "p": project, "t": view_type}).json["data"]
-    if data["project"] is None:
-        return []
-    found = [e["node"] for e in data["project"]["allViews"]["edges"]]
+    """Views as stored, their spec decoded."""
+    found = stored_views(sb, view_type, project)
     for node in found:
         node["spec"] = json.loads(node["spec"])
     return found
@@ -75,11 +65,6 @@ def upsert(
         "spec": json.dumps(spec),
     }
     return str(execute_graphql(api, UPSERT_VIEW, variables)["upsertView"]["view"]["id"])
-
-
-def url_in(out: str, kind: str, key: str) -> str:
-    """The URL apply printed for one object."""
-    return next(line.split()[-1] for line in out.splitlines() if line.split()[1:3] == [kind, key])
 
 
 def pulled_text(folder: Path) -> dict[str, str]:
@@ -114,7 +99,7 @@ def test_one_url_at_a_time_trailing_slash_edit_and_query(
     sb: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run(["apply", str(REPO / "examples" / "03-report.yaml")]) == 0
-    url = url_in(capsys.readouterr().out, "report", "cifar10-weekly-report")
+    url = url_of(capsys.readouterr().out, "report", "cifar10-weekly-report")
     for variant in (url, url + "/", url + "/edit", url + "/edit?firstReport=true#x"):
         assert run(["pull", variant]) == 0
         text = capsys.readouterr().out
@@ -263,7 +248,7 @@ def test_app_edit_pulled_back_is_a_one_line_diff(
     spec.parent.mkdir()
     spec.write_text(COMMENTED)
     assert run(["apply", str(spec)]) == 0
-    edit_sort_direction(url_in(capsys.readouterr().out, "workspace", "overview"))
+    edit_sort_direction(url_of(capsys.readouterr().out, "workspace", "overview"))
     assert run(["plan", str(spec), "--detailed-exitcode"]) == 2
     capsys.readouterr()
 
@@ -400,13 +385,11 @@ def test_app_edit_of_a_spec_leaving_defaults_unsaid_is_a_one_line_diff(
 
 
 def test_leaderboard_edit_that_does_not_fit_is_reported_not_written(
-    sb: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    sb: Sandbox, specs: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    specs = tmp_path / "specs"
-    shutil.copytree(REPO / "specs", specs)
     before = (specs / "cifar10.yaml").read_text()
     assert run(["apply", str(specs)]) == 0
-    url = url_in(capsys.readouterr().out, "workspace", "cifar10")
+    url = url_of(capsys.readouterr().out, "workspace", "cifar10")
     edit_sort_direction(url)  # the workspace only: its report still ranks the old way
     assert run(["pull", "--drifted", str(specs)]) == 1
     assert capsys.readouterr().out.splitlines() == [
@@ -425,13 +408,11 @@ def add_section(workspace: Any) -> None:
 
 
 def test_leaderboard_view_no_leaderboard_makes_is_reported_by_its_spec_path(
-    sb: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    sb: Sandbox, specs: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    specs = tmp_path / "specs"
-    shutil.copytree(REPO / "specs", specs)
     before = (specs / "cifar10.yaml").read_text()
     assert run(["apply", str(specs)]) == 0
-    url = url_in(capsys.readouterr().out, "workspace", "cifar10")
+    url = url_of(capsys.readouterr().out, "workspace", "cifar10")
     app_edit(url, add_section)  # a leaderboard's workspace has one section of curves
     assert run(["pull", "--key", "cifar10", str(specs)]) == 1
     assert capsys.readouterr().out.splitlines() == [
@@ -494,7 +475,7 @@ def test_a_url_of_another_server_is_refused_before_any_request(
     """WANDB_BASE_URL names the sandbox, the URL W&B's cloud: the sandbox is not asked (it
     could even hold a view of that id, and pull would silently read the wrong one)."""
     assert run(["apply", str(REPO / "examples" / "03-report.yaml")]) == 0
-    url = url_in(capsys.readouterr().out, "report", "cifar10-weekly-report")
+    url = url_of(capsys.readouterr().out, "report", "cifar10-weekly-report")
     elsewhere = url.replace(sb.base_url, "https://wandb.ai")
     assert elsewhere != url
     sb.reset_stats()
@@ -535,14 +516,12 @@ def edit_variant(sb: Sandbox, old: str, new: str) -> None:
 
 
 def test_variant_whose_filter_no_longer_extends_the_leaderboards_is_reported(
-    sb: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    sb: Sandbox, specs: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    specs = tmp_path / "specs"
-    shutil.copytree(REPO / "specs", specs)
     before = (specs / "cifar10.yaml").read_text()
     assert run(["apply", str(specs)]) == 0
     out = capsys.readouterr().out
-    urls = [url_in(out, kind, "cifar10-resnet50") for kind in ("workspace", "report")]
+    urls = [url_of(out, kind, "cifar10-resnet50") for kind in ("workspace", "report")]
     edit_variant(sb, '"CIFAR-10"', '"CIFAR-100"')  # the leaderboard's part of the filter
     assert run(["pull", "--drifted", str(specs)]) == 1
     assert capsys.readouterr().out.splitlines() == [
@@ -555,12 +534,10 @@ def test_variant_whose_filter_no_longer_extends_the_leaderboards_is_reported(
 
 
 def test_variant_edited_in_the_app_rewrites_only_its_own_filter(
-    sb: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    sb: Sandbox, specs: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Both views of a leaderboard variant edited alike (as the app saves them: the stored
     spec changes, the description stays): the variant's own filter is rewritten, nothing else."""
-    specs = tmp_path / "specs"
-    shutil.copytree(REPO / "specs", specs)
     before = (specs / "cifar10.yaml").read_text()
     assert run(["apply", str(specs)]) == 0
     edit_variant(sb, '"ResNet50"', '"ViT"')

@@ -6,7 +6,6 @@ command exits 1 and writes nothing (build no JSON, plan no -o file, preview no -
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,6 @@ import pytest
 from reportgen import cli
 from reportgen.sandbox import Sandbox
 
-UseSandbox = Callable[[Sandbox], None]
 Capture = pytest.CaptureFixture[str]
 
 TYPO = (
@@ -73,12 +71,6 @@ def test_every_command_says_error_under_strict_and_writes_nothing(
     code, out, err = run(capsys, command, "--strict", str(spec), *written)
     assert (code, out, err) == (1, "", line(spec, "error"))
     assert not target.exists()
-
-
-@pytest.fixture
-def seeded(seeded_sandbox: Sandbox, use_sandbox: UseSandbox) -> Sandbox:
-    use_sandbox(seeded_sandbox)
-    return seeded_sandbox
 
 
 def test_preview_strict_writes_no_output_file_when_it_exits_1(

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import math
 import socket
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import wandb
+from sandbox_helpers import run_sdk
 
 from reportgen.sandbox import Sandbox, SeedRun, synthetic_runs
 from reportgen.sandbox.db import StoreError
@@ -49,14 +48,7 @@ def twins() -> Iterator[Sandbox]:
     """One sandbox holding the SDK-logged run (project sdk) and its twin (project bulk)."""
     with Sandbox() as sb:
         spec = {"id": RUN_ID, "config": CONFIG, "rows": ROWS, "summary": SUMMARY, "init": INIT}
-        result = subprocess.run(
-            [sys.executable, "-c", SCRIPT, json.dumps(spec)],
-            env=sb.subprocess_env(),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        result = run_sdk(sb, "-c", SCRIPT, json.dumps(spec), timeout=120)
         assert result.returncode == 0, result.stderr[-3000:]
         twin = SeedRun(
             config=CONFIG,

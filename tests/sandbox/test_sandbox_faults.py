@@ -7,7 +7,6 @@ often each fault fired, what the client sent again, how much delay the sandbox a
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 import pytest
 import wandb
@@ -17,12 +16,6 @@ from reportgen.sandbox.faults import FaultPlan
 
 CREATE_PROJECT = 'mutation CreateProject { upsertModel(input: {name: "p"}) { inserted } }'
 PROJECT = 'query Project { project(name: "p") { id } }'
-
-
-@pytest.fixture
-def sb(fresh_sandbox: Sandbox, use_sandbox: Callable[[Sandbox], None]) -> Sandbox:
-    use_sandbox(fresh_sandbox)
-    return fresh_sandbox
 
 
 def test_429_carries_retry_after_and_the_client_retries(sb: Sandbox) -> None:

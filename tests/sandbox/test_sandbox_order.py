@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import wandb
+from sandbox_helpers import run_sdk
 
 from reportgen.sandbox import Sandbox
 
@@ -51,14 +50,7 @@ for name, scores in json.loads(sys.argv[1]):
 def logged() -> Iterator[Sandbox]:
     with Sandbox() as sb:
         spec = json.dumps(list(SCORES.items()))
-        result = subprocess.run(
-            [sys.executable, "-c", SCRIPT, spec, PROJECT],
-            env=sb.subprocess_env(),
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        result = run_sdk(sb, "-c", SCRIPT, spec, PROJECT)
         assert result.returncode == 0, result.stderr[-3000:]
         yield sb
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
-import pytest
 import wandb
 import wandb_workspaces.reports.v2 as wr
 import wandb_workspaces.workspaces as ws
@@ -21,12 +19,6 @@ SPEC = "query V($id: ID!) { view(id: $id) { spec type name displayName descripti
 LIST = """query L($e: String!, $p: String!, $t: String, $first: Int, $after: String) {
   project(name: $p, entityName: $e) { allViews(viewType: $t, first: $first, after: $after) {
     edges { node { id displayName } cursor } pageInfo { endCursor hasNextPage } } } }"""
-
-
-@pytest.fixture
-def sb(fresh_sandbox: Sandbox, use_sandbox: Callable[[Sandbox], None]) -> Sandbox:
-    use_sandbox(fresh_sandbox)
-    return fresh_sandbox
 
 
 def _view(sb: Sandbox, view_id: str) -> dict[str, Any]:
