@@ -79,6 +79,20 @@ def not_empty(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return value
 
 
+TARGETS = click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="GLOB",
+    help="Only keys matching GLOB (repeatable).",
+)
+CONCURRENCY = click.option(
+    "--concurrency",
+    type=click.IntRange(1, 32),
+    default=6,
+    show_default=True,
+    help="Requests in flight at once.",
+)
 BASE_URL = click.option(
     "--base-url",
     default=None,
@@ -139,20 +153,8 @@ def remote_options(func: Any) -> Any:
         click.option(
             "--prune", is_flag=True, help="Delete managed views whose key no spec declares."
         ),
-        click.option(
-            "--target",
-            "targets",
-            multiple=True,
-            metavar="GLOB",
-            help="Only keys matching GLOB (repeatable).",
-        ),
-        click.option(
-            "--concurrency",
-            type=click.IntRange(1, 32),
-            default=6,
-            show_default=True,
-            help="Requests in flight at once.",
-        ),
+        TARGETS,
+        CONCURRENCY,
         STRICT,
     ]
     for option in reversed(options):
@@ -270,9 +272,7 @@ def preview_options(func: Any) -> Any:
     """The options of `preview`, outermost first."""
     options = [
         BASE_URL,
-        click.option(
-            "--target", "targets", multiple=True, metavar="GLOB", help="Only keys matching GLOB (repeatable)."
-        ),
+        TARGETS,
         click.option(
             "-f", "--format", "fmt",
             type=click.Choice(["table", "markdown", "csv", "json", "html"]), default="table",
@@ -334,13 +334,7 @@ def pull_options(func: Any) -> Any:
         click.option("--force", is_flag=True, help="Overwrite existing output files."),
         click.option("--strict", is_flag=True, help="Fail if a view holds what specs cannot say."),
         BASE_URL,
-        click.option(
-            "--concurrency",
-            type=click.IntRange(1, 32),
-            default=6,
-            show_default=True,
-            help="Requests in flight at once.",
-        ),
+        CONCURRENCY,
     ]
     for option in reversed(options):
         func = option(func)
