@@ -210,7 +210,13 @@ def _problems(instance: Instance, error: ValidationError) -> Iterator[Problem]:
         yield from _best(instance, error)
         return
     if "propertyNames" in error.absolute_schema_path and isinstance(value, str):
-        msg = f"invalid name {value!r}: use letters, digits and '_', not starting with a digit"
+        if "passthrough" in error.absolute_schema_path or "passthrough" in error.path:
+            msg = (
+                f"invalid JSON Pointer {value!r}: each key after a '/' (/section/name), '~' "
+                "written '~0' and '/' inside a key '~1'; '' is the whole view"
+            )
+        else:
+            msg = f"invalid name {value!r}: use letters, digits and '_', not starting with a digit"
         yield doc.problem((*path, value), "RG105", msg + suffix, key=True)
         return
     message, code = _message(error)
