@@ -138,7 +138,8 @@ def test_a_run_name_is_data_in_every_preview_format(
     argv = ["preview", str(spec), "-f", fmt] + (["-o", str(out_file)] if fmt == "html" else [])
     assert run(argv) == 0
     captured = capsys.readouterr()
-    assert captured.err == ""  # no warning either (matplotlib's missing glyph, say)
+    said = f"reportgen preview: wrote {out_file}\n" if fmt == "html" else ""
+    assert captured.err == said  # no warning either (matplotlib's missing glyph, say)
     if fmt == "html":
         assert "[/] evil [bold]b\\x1b[31m" in out_file.read_text()
         return

@@ -226,6 +226,7 @@ def preview(
         sys.stdout.write(text)
     elif outcome != "problems":
         write_output(output, text)
+        said = f"reportgen preview: wrote {output}\n" + said
     else:  # --strict made the data checks' problems errors: exit 1, nothing written
         said += f"reportgen preview: {output} not written: --strict makes these problems errors\n"
     sys.stderr.write(said)
